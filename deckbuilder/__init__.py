@@ -1,0 +1,1 @@
+"""Markdown question-and-answer files to an Anki package."""

@@ -1,0 +1,63 @@
+"""Who a note is: GUIDs from question keys, fixed IDs from names, duplicate keys.
+
+Anki matches an imported note to an existing one by GUID alone. The GUID therefore comes
+only from the deck's namespace and the question key: never the answer (editing an answer
+must update the note), never the file or position (moving a note must not duplicate it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from .diagnostics import Diagnostic, error
+from .parse import SourceNote
+
+# Anki's own GUID alphabet (base91 without quotes and backslash, as in anki/utils.py).
+_BASE91 = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+)
+_SCHEME = "build-deck/1"
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.sha256("\x1f".join((_SCHEME, *parts)).encode("utf-8")).digest()
+
+
+def note_guid(namespace: str, key: str) -> str:
+    """A 64-bit hash of namespace and key, written the way Anki writes its GUIDs."""
+    number = int.from_bytes(_digest("note", namespace, key)[:8], "big")
+    chars = []
+    while number:
+        number, rest = divmod(number, len(_BASE91))
+        chars.append(_BASE91[rest])
+    return "".join(reversed(chars)) or _BASE91[0]
+
+
+def stable_id(kind: str, name: str) -> int:
+    """A fixed deck or note type ID derived from its name.
+
+    Kept between 2**40 and 2**53 so it is positive, exact in JavaScript (AnkiDroid's and
+    Anki's web views) and far above the small IDs Anki reserves (1 is the Default deck).
+    """
+    number = int.from_bytes(_digest(kind, name)[:8], "big")
+    return (1 << 40) + number % ((1 << 53) - (1 << 40))
+
+
+def duplicate_keys(notes: Iterable[SourceNote]) -> list[Diagnostic]:
+    """One error per repeated key, naming the place it repeats and where it was first used."""
+    first: dict[str, SourceNote] = {}
+    problems: list[Diagnostic] = []
+    for note in notes:
+        seen = first.setdefault(note.key, note)
+        if seen is not note:
+            what = f"key {note.key[1:]!r}" if note.key.startswith("#") else "question"
+            problems.append(
+                error(
+                    note.display,
+                    note.line,
+                    f"duplicate {what}: {seen.location} already has it; "
+                    "reword one or give it an explicit key like {#my-key}",
+                )
+            )
+    return problems

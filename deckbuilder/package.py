@@ -1,0 +1,112 @@
+"""The genanki adapter: the only module that knows genanki, SQLite or the .apkg zip layout."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import genanki
+
+from .notetype import FIELDS, NoteType
+
+# Fixed zip entry time: the package's bytes must not depend on when it was built.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class PackageNote:
+    """One note exactly as it goes into the package."""
+
+    guid: str
+    fields: tuple[str, ...]  # in FIELDS order
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackageMedia:
+    name: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class Package:
+    deck_id: int
+    deck_name: str
+    description: str
+    note_type_id: int
+    note_type: NoteType
+    notes: tuple[PackageNote, ...]
+    media: tuple[PackageMedia, ...]
+    timestamp: float
+
+
+def _genanki_deck(package: Package) -> genanki.Deck:
+    model = genanki.Model(
+        package.note_type_id,
+        package.note_type.name,
+        fields=[{"name": name} for name in FIELDS],
+        templates=[
+            {"name": "Card", "qfmt": package.note_type.front, "afmt": package.note_type.back}
+        ],
+        css=package.note_type.css,
+        sort_field_index=0,
+    )
+    deck = genanki.Deck(package.deck_id, package.deck_name, package.description)
+    deck.add_model(model)
+    for note in package.notes:
+        deck.add_note(
+            genanki.Note(
+                model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid
+            )
+        )
+    return deck
+
+
+def _write_collection(package: Package, db_path: Path) -> None:
+    connection = sqlite3.connect(db_path)
+    try:
+        cursor = connection.cursor()
+        ids = iter(range(int(package.timestamp * 1000), 1 << 62))
+        genanki.Package(_genanki_deck(package)).write_to_db(cursor, package.timestamp, ids)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _zip_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _write_zip(package: Package, db_path: Path, target: Path) -> None:
+    media: Sequence[PackageMedia] = sorted(package.media, key=lambda m: m.name)
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr(_zip_entry("collection.anki2"), db_path.read_bytes())
+        index = {str(i): item.name for i, item in enumerate(media)}
+        archive.writestr(_zip_entry("media"), json.dumps(index, sort_keys=True))
+        for i, item in enumerate(media):
+            archive.writestr(_zip_entry(str(i)), item.source.read_bytes())
+
+
+def write_package(package: Package, out_file: Path) -> None:
+    """Write the .apkg atomically: a temporary file in the same folder, then a rename.
+
+    An interrupted build leaves at most a stray temporary file, never a truncated package.
+    """
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=out_file.parent) as scratch:
+        db_path = Path(scratch) / "collection.anki2"
+        _write_collection(package, db_path)
+        partial = Path(scratch) / out_file.name
+        _write_zip(package, db_path, partial)
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, out_file)
