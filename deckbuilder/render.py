@@ -235,7 +235,7 @@ def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
         media = MediaFile(_media_name(found), found)
         ctx.media[media.name] = media
         image.attrSet("src", media.name)
-    return sanitise(md.renderer.render(tokens, md.options, {}))
+    return sanitise(md.renderer.render(tokens, md.options, {})).strip()
 
 
 def render_note(note: SourceNote, content_root: Path) -> RenderResult:
