@@ -44,6 +44,21 @@ def stable_id(kind: str, name: str) -> int:
     return (1 << 40) + number % ((1 << 53) - (1 << 40))
 
 
+def note_ids(created: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Anki note IDs, like Anki's own: milliseconds of the note's creation, made unique.
+
+    Derived from the ledger's creation times alone, so the same ledger always gives the same
+    IDs, and Anki's browser shows when a note was first added. Anki matches notes by GUID, so
+    these matter only to a first import.
+    """
+    ids: dict[str, int] = {}
+    previous = 0
+    for guid, seconds in sorted(created, key=lambda item: (item[1], item[0])):
+        previous = max(seconds * 1000, previous + 1)
+        ids[guid] = previous
+    return ids
+
+
 def duplicate_keys(notes: Iterable[SourceNote]) -> list[Diagnostic]:
     """One error per repeated key, naming the place it repeats and where it was first used."""
     first: dict[str, SourceNote] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -21,11 +22,19 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 @dataclass(frozen=True)
 class PackageNote:
-    """One note exactly as it goes into the package."""
+    """One note exactly as it goes into the package.
+
+    `modified` is when its content last changed (Anki imports it only if newer than its own
+    copy). A note without a card (`has_card=False`, used for removed notes) updates an
+    existing note in place but gives a first-time importer nothing to study.
+    """
 
     guid: str
+    note_id: int
     fields: tuple[str, ...]  # in FIELDS order
     tags: tuple[str, ...]
+    modified: int
+    has_card: bool = True
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class Package:
     note_type: NoteType
     notes: tuple[PackageNote, ...]
     media: tuple[PackageMedia, ...]
-    timestamp: float
+    note_type_modified: int  # Anki replaces templates and CSS only when this is newer
 
 
 def _genanki_deck(package: Package) -> genanki.Deck:
@@ -68,13 +77,38 @@ def _genanki_deck(package: Package) -> genanki.Deck:
     return deck
 
 
+def _own_ids_and_times(cursor: sqlite3.Cursor, notes: Sequence[PackageNote]) -> None:
+    """Replace genanki's clock-based IDs and single build time with each note's own.
+
+    genanki numbered rows from 1 (see `_write_collection`), far below real IDs, so renumbering
+    can never collide with a row not yet renumbered.
+    """
+    for note in notes:
+        (temporary,) = cursor.execute(
+            "SELECT id FROM notes WHERE guid = ?", (note.guid,)
+        ).fetchone()
+        cursor.execute(
+            "UPDATE notes SET id = ?, mod = ? WHERE id = ?",
+            (note.note_id, note.modified, temporary),
+        )
+        if note.has_card:
+            cursor.execute(
+                "UPDATE cards SET id = ?, nid = ?, mod = ? WHERE nid = ?",
+                (note.note_id, note.note_id, note.modified, temporary),
+            )
+        else:
+            cursor.execute("DELETE FROM cards WHERE nid = ?", (temporary,))
+
+
 def _write_collection(package: Package, db_path: Path) -> None:
     connection = sqlite3.connect(db_path)
     try:
         cursor = connection.cursor()
-        ids = iter(range(int(package.timestamp * 1000), 1 << 62))
-        genanki.Package(_genanki_deck(package)).write_to_db(cursor, package.timestamp, ids)
+        deck = genanki.Package(_genanki_deck(package))
+        deck.write_to_db(cursor, package.note_type_modified, itertools.count(1))
+        _own_ids_and_times(cursor, package.notes)
         connection.commit()
+        connection.execute("VACUUM")  # compact, and the same bytes for the same rows
     finally:
         connection.close()
 
