@@ -1,0 +1,102 @@
+"""Run every Python code block in content/*.md as a standalone script.
+
+Each fenced block whose language is ``python`` (or ``py``) is executed in a fresh
+interpreter, so blocks are independent and one block's imports or state cannot
+hide another block's missing setup. A block whose info string contains
+``no-run`` (TensorFlow 1.x code shown for contrast) is skipped.
+
+A block runs from a script file rather than ``python -c``: AutoGraph reads the
+source of ``tf.function`` bodies to convert Python ``if``/``for`` on tensors,
+and code given with ``-c`` has no source file to read.
+
+The blocks target tensorflow-cpu 2.21 with Keras 3; the TensorBoard examples
+also need the ``tensorboard`` package, which tensorflow-cpu 2.21 does not
+install by itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+REPO_ROOT = Path(__file__).parent.parent
+CONTENT_DIR = REPO_ROOT / "content"
+PYTHON_LANGUAGES = {"python", "py"}
+TIMEOUT_SECONDS = 120
+STDERR_TAIL_LINES = 30
+# Fewer blocks than this means the extraction is broken, not that the deck is small.
+MIN_RUNNABLE_BLOCKS = 30
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    location: str  # "content/keras.md:42", 1-based line of the opening fence
+    code: str
+
+
+def extract_blocks(path: Path) -> list[CodeBlock]:
+    """Return the runnable Python blocks of one Markdown file."""
+    # The front matter plugin keeps `---` YAML lines from being read as
+    # Markdown, so token line numbers match the file.
+    parser = MarkdownIt("commonmark").use(front_matter_plugin)
+    relative = path.relative_to(REPO_ROOT).as_posix()
+    blocks = []
+    for token in parser.parse(path.read_text(encoding="utf-8")):
+        if token.type != "fence" or token.map is None:
+            continue
+        words = token.info.split()
+        if not words or words[0] not in PYTHON_LANGUAGES or "no-run" in words:
+            continue
+        blocks.append(CodeBlock(f"{relative}:{token.map[0] + 1}", token.content))
+    return blocks
+
+
+def collect_blocks() -> list[CodeBlock]:
+    return [block for path in sorted(CONTENT_DIR.glob("*.md")) for block in extract_blocks(path)]
+
+
+BLOCKS = collect_blocks()
+
+
+@pytest.mark.examples
+def test_enough_blocks_found() -> None:
+    assert len(BLOCKS) >= MIN_RUNNABLE_BLOCKS, (
+        f"found only {len(BLOCKS)} runnable python blocks under {CONTENT_DIR}"
+    )
+
+
+@pytest.mark.examples
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.location for block in BLOCKS])
+def test_code_block_runs(block: CodeBlock, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        # Keep Keras' config and caches out of the user's home directory.
+        "KERAS_HOME": str(tmp_path / ".keras"),
+    }
+    script = tmp_path / "example.py"
+    script.write_text(block.code, encoding="utf-8")
+    try:
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{block.location}: timed out after {TIMEOUT_SECONDS} s", pytrace=False)
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.splitlines()[-STDERR_TAIL_LINES:])
+        pytest.fail(
+            f"{block.location}: exited with status {result.returncode}\n{tail}",
+            pytrace=False,
+        )
