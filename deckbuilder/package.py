@@ -83,15 +83,14 @@ def _own_ids_and_times(cursor: sqlite3.Cursor, notes: Sequence[PackageNote]) -> 
     genanki numbered rows from 1 (see `_write_collection`), far below real IDs, so renumbering
     can never collide with a row not yet renumbered.
     """
+    temporary_ids = dict(cursor.execute("SELECT guid, id FROM notes"))  # one scan, not one per note
     for note in notes:
-        (temporary,) = cursor.execute(
-            "SELECT id FROM notes WHERE guid = ?", (note.guid,)
-        ).fetchone()
+        temporary = temporary_ids[note.guid]
         cursor.execute(
             "UPDATE notes SET id = ?, mod = ? WHERE id = ?",
             (note.note_id, note.modified, temporary),
         )
-        if note.has_card:
+        if note.has_card:  # cards.nid is indexed (ix_cards_nid)
             cursor.execute(
                 "UPDATE cards SET id = ?, nid = ?, mod = ? WHERE nid = ?",
                 (note.note_id, note.note_id, note.modified, temporary),

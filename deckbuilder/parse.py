@@ -227,7 +227,8 @@ class _Parser:
     ) -> tuple[int, _Heading | None]:
         """Where a question's body stops, and its `Answer` heading if it has one."""
         level, marker = headings[index].level, None
-        for later, later_head in zip(headings[index + 1 :], heads[index + 1 :], strict=True):
+        for later_index in range(index + 1, len(headings)):  # no slicing: O(body), not O(file)
+            later, later_head = headings[later_index], heads[later_index]
             if marker is None and later_head is None and _is_answer_heading(later):
                 marker = later
             elif later_head is not None or later.level <= level:
@@ -235,11 +236,12 @@ class _Parser:
         return len(self.lines), marker
 
     def _marker_paragraph(self, paragraphs: Sequence[int], start: int, stop: int) -> int | None:
-        for p in paragraphs[bisect_left(paragraphs, start) :]:
-            if p >= stop:
+        for index in range(bisect_left(paragraphs, start), len(paragraphs)):
+            line = paragraphs[index]
+            if line >= stop:
                 return None
-            if ANSWER_PREFIX.match(self.lines[p]):
-                return p
+            if ANSWER_PREFIX.match(self.lines[line]):
+                return line
         return None
 
     def _question(
