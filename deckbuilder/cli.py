@@ -16,6 +16,7 @@ from .diagnostics import Diagnostic
 from .discover import display_path
 from .ledger import Report, write_ledger
 from .package import write_package
+from .preview import PREVIEW_NAME, write_preview
 
 LEDGER_NAME = "ledger.json"
 
@@ -77,6 +78,9 @@ def _arguments() -> argparse.ArgumentParser:
     )
     parser.add_argument("--strict", action="store_true", help="treat every warning as an error")
     parser.add_argument("--check", action="store_true", help="validate only; write nothing")
+    parser.add_argument(
+        "--no-preview", action="store_true", help=f"do not write OUT/{PREVIEW_NAME}"
+    )
     parser.add_argument(
         "--frozen",
         action="store_true",
@@ -164,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_package(plan.package, target)
     if plan.ledger_changed:  # after the package: a crash in between only repeats this update
         write_ledger(ledger_file, plan.ledger)
+    if not args.no_preview:  # made from the written package, exactly as Anki imports it
+        shown = write_preview(target, args.out / PREVIEW_NAME, config.name)
+        print(f"wrote {display_path(args.out / PREVIEW_NAME)}: {shown} cards", file=sys.stderr)
     print(_summary(plan, f"wrote {display_path(target)}"), file=sys.stderr)
     return EXIT_OK
 

@@ -59,7 +59,9 @@ def test_check_validates_and_writes_nothing(in_tmp: Path, capsys) -> None:
 
 
 def test_every_error_is_reported_in_one_run_and_nothing_is_written(in_tmp: Path, capsys) -> None:
-    write(in_tmp / "content" / "a.md", "# A\n\n## What is X?\n\nX.\n\n## Q: Pic\n\nA: ![p](no.png)\n")
+    write(
+        in_tmp / "content" / "a.md", "# A\n\n## What is X?\n\nX.\n\n## Q: Pic\n\nA: ![p](no.png)\n"
+    )
     write(in_tmp / "content" / "sub" / "b.md", "\n\n## What  is  x?\n\nAlso X.\n")
     (in_tmp / "content" / "bad.md").write_bytes(b"## Q?\n\nfine\n\xff\xfe broken\n")
     (in_tmp / "dist").mkdir()

@@ -64,7 +64,9 @@ def _tags(html: str) -> _Tags:
     [("py", "language-python"), ("Python", "language-python"), ("js", "language-javascript"),
      ("console", "language-console"), ("bash", "language-bash")],
 )  # fmt: skip
-def test_language_aliases_highlight_with_classes(fence: str, css_class: str, tmp_path: Path) -> None:
+def test_language_aliases_highlight_with_classes(
+    fence: str, css_class: str, tmp_path: Path
+) -> None:
     html = _answer(f"```{fence}\nx = 1  # hi\n```", tmp_path)
     parsed = _tags(html)
     assert [t for t, _ in parsed.tags].count("pre") == 1
@@ -98,7 +100,10 @@ def test_no_run_blocks_are_labelled_visibly(tmp_path: Path) -> None:
         (r"Dollar $a_1 * b_2 * c$ here", r"\(a_1 * b_2 * c\)"),
         ("Display:\n\n$$\n\\sum_{i=1}^n x_i \\\\ y\n$$", r"\[\sum_{i=1}^n x_i \\ y\]"),
         ("Display:\n\n\\[\nx^2 < y_1\n\\]", r"\[x^2 &lt; y_1\]"),
-        (r"Matrix $\begin{matrix} a & b \end{matrix}$", r"\(\begin{matrix} a &amp; b \end{matrix}\)"),
+        (
+            r"Matrix $\begin{matrix} a & b \end{matrix}$",
+            r"\(\begin{matrix} a &amp; b \end{matrix}\)",
+        ),
     ],
 )
 def test_math_reaches_mathjax_untouched(markdown: str, expected: str, tmp_path: Path) -> None:
@@ -134,14 +139,24 @@ def test_question_renders_inline_markdown(tmp_path: Path) -> None:
         '<form action="https://example.com"><input name="q"></form>',
         '<meta http-equiv="refresh" content="0;url=https://example.com">',
         '<link rel="stylesheet" href="https://example.com/x.css">',
-        '<svg><script>alert(1)</script></svg>',
+        "<svg><script>alert(1)</script></svg>",
     ],
 )
 def test_raw_html_is_sanitised(hostile: str, tmp_path: Path) -> None:
     html = _answer(f"Before\n\n{hostile}\n\nAfter", tmp_path)
     parsed = _tags(html)
     names = {t for t, _ in parsed.tags}
-    assert not names & {"script", "style", "iframe", "object", "embed", "form", "meta", "link", "svg"}
+    assert not names & {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "form",
+        "meta",
+        "link",
+        "svg",
+    }
     for _, attrs in parsed.tags:
         assert not any(a.startswith("on") or a == "style" for a in attrs)
         for value in attrs.values():
