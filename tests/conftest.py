@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,11 +36,18 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
 
 
-@pytest.fixture
-def seeds() -> Path:
+def require_seeds() -> Path:
+    """The product owner's sources; CI always has them beside the clone, so there it must fail."""
     if not SEEDS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SEEDS} is missing: CI must have ../shared beside the checkout")
         pytest.skip("../shared/seeds is not beside the checkout")
     return SEEDS
+
+
+@pytest.fixture
+def seeds() -> Path:
+    return require_seeds()
 
 
 def build(*args: str) -> int:

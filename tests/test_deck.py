@@ -5,11 +5,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from deckbuilder.build import read_notes
 
-from .conftest import ROOT, SEEDS, build
+from .conftest import ROOT, SEEDS, build, require_seeds
 
 SEED_MAP = Path(__file__).parent / "seed_map.toml"
 
@@ -27,8 +25,7 @@ def _content_notes() -> dict[str, object]:
 
 
 def test_every_seed_question_maps_to_answered_notes() -> None:
-    if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is not beside the checkout")
+    require_seeds()
     entries = tomllib.loads(SEED_MAP.read_text(encoding="utf-8"))["seed"]
     mapped = {(e["file"], e["question"]) for e in entries}
     seeds = _seed_questions()
