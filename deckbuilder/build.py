@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from .config import DeckConfig
@@ -103,9 +104,10 @@ def _package_notes(
             "Question": item.question,
             "Detail": item.detail,
             "Answer": item.answer,
-            "Topic": note.topic,
-            "Source": f"{_source_file(note, content_dir)}:{note.line}",
-            "Key": note.key,
+            # Plain text, but Anki treats every field as HTML: escape, or `<img onerror>` runs.
+            "Topic": escape(note.topic),
+            "Source": escape(f"{_source_file(note, content_dir)}:{note.line}"),
+            "Key": escape(note.key),
         }
         values = tuple(fields[name] for name in FIELDS)
         notes.append(PackageNote(entry.guid, ids[entry.guid], values, note.tags, entry.modified))
@@ -114,7 +116,7 @@ def _package_notes(
 
 
 def _removed_note(entry: Entry, note_id: int) -> PackageNote:
-    fields = {"Question": entry.question, "Answer": removal_notice(), "Key": entry.key}
+    fields = {"Question": entry.question, "Answer": removal_notice(), "Key": escape(entry.key)}
     tags = tuple(dict.fromkeys((*entry.tags, REMOVED_TAG)))
     values = tuple(fields.get(name, "") for name in FIELDS)
     return PackageNote(entry.guid, note_id, values, tags, entry.modified, has_card=False)

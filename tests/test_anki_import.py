@@ -70,3 +70,17 @@ def test_rebuild_keeps_guids_and_edits_keep_them(in_tmp: Path) -> None:
     dropout = next(n for n in edited if n["fields"]["Key"] == "#dropout")
     assert dropout["fields"]["Answer"] == "<p>Zeroes inputs at random.</p>"
     assert dropout["fields"]["Question"] == "What does Dropout do?"
+
+
+def test_plain_text_fields_cannot_carry_html(in_tmp: Path) -> None:
+    write(
+        in_tmp / "content" / "<b>x.md",
+        "---\ntopic: <img src=x onerror=alert(1)>\n---\n"
+        "## What is &lt;img src=x onerror=alert(1)&gt;?\n\nText.\n",
+    )
+    assert build() == 0
+    (note,) = import_into_anki(in_tmp / DECK, in_tmp / "c.anki2")
+    fields = note["fields"]
+    assert fields["Topic"] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert fields["Source"] == "&lt;b&gt;x.md:4"
+    assert "<img" not in fields["Key"] and "&lt;img" in fields["Key"]
