@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from html import escape
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any, TypeVar
 
+from .cache import BuildCache, Fingerprint, file_digest
 from .config import DeckConfig
 from .diagnostics import Diagnostic, error
-from .discover import display_path, find_markdown, read_source
+from .discover import SourceFile, display_path, find_markdown, read_source
 from .identity import duplicate_keys, note_ids, stable_id
 from .ledger import (
     CurrentNote,
@@ -24,10 +33,18 @@ from .ledger import (
 )
 from .notetype import FIELDS, NoteType, load_note_type
 from .package import Package, PackageMedia, PackageNote
-from .parse import SourceNote, parse_file, slug
-from .render import RenderedNote, render_note
+from .parse import ParsedFile, SourceNote, parse_file, slug
+from .progress import QUIET, Progress
+from .render import RenderedNote, RenderResult, render_note
 
 REMOVED_TAG = "removed"
+# Below these, starting worker processes costs more than it saves.
+PARALLEL_RENDER_NOTES = 500
+PARALLEL_PARSE_CHARS = 500_000  # about 500 notes of Markdown
+_RENDER_CHUNK = 50  # notes per task: big enough to amortise sending, small enough to balance
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True)
@@ -39,31 +56,180 @@ class BuildPlan:
     ledger: Ledger | None = None
     ledger_changed: bool = False
     report: Report | None = None
+    inputs: str = ""  # hash of everything read but the ledger: see `current_inputs`
 
 
 def package_file_name(config: DeckConfig) -> str:
     return f"{slug(config.name) or 'deck'}.apkg"
 
 
-def read_notes(content_dir: Path) -> tuple[list[SourceNote], list[Diagnostic]]:
-    """Every question of every file, and every problem found reading them."""
-    notes: list[SourceNote] = []
+# --- workers ----------------------------------------------------------------------------
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what this process may use, not what the box has
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class _Workers:
+    """A process pool, started on first need and shared by parsing and rendering."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> Executor | None:
+        if self._pool is None and _cores() > 1:
+            # fork: workers start with everything imported, in milliseconds.
+            context = get_context("fork") if sys.platform == "linux" else None
+            self._pool = ProcessPoolExecutor(_cores(), mp_context=context)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def _apply(function: Callable[[_Item], _Result], chunk: Sequence[_Item]) -> list[_Result]:
+    return [function(item) for item in chunk]
+
+
+def _map(
+    function: Callable[[_Item], _Result],
+    items: Sequence[_Item],
+    pool: Executor | None,
+    chunk: int,
+    report: Callable[[int], None],
+) -> Iterator[_Result]:
+    """`function` over `items`, results in order, in worker processes when a pool is given.
+
+    A generator: the caller stores each result while the workers go on with the next.
+    """
+    if pool is None:
+        for done, item in enumerate(items, 1):
+            yield function(item)
+            report(done)
+        return
+    futures = [
+        pool.submit(_apply, function, items[start : start + chunk])
+        for start in range(0, len(items), chunk)
+    ]
+    done = 0
+    for future in futures:
+        results = future.result()
+        yield from results
+        done += len(results)
+        report(done)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _read_sources(content_dir: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+    sources: list[SourceFile] = []
     problems: list[Diagnostic] = []
-    if not content_dir.is_dir():
-        return [], [error(display_path(content_dir), None, "content folder not found")]
     for path in find_markdown(content_dir):
         source = read_source(path)
         if isinstance(source, Diagnostic):
             problems.append(source)
-            continue
-        parsed = parse_file(source)
-        notes.extend(parsed.notes)
-        problems.extend(parsed.diagnostics)
+        else:
+            sources.append(source)
+    return sources, problems
+
+
+def _parse_all(
+    sources: list[SourceFile], cache: BuildCache, workers: _Workers, progress: Progress
+) -> list[ParsedFile]:
+    """Every file's notes: from the cache when its text is unchanged, else parsed anew."""
+    parsed = cache.parsed(sources)
+    missing = [index for index, found in enumerate(parsed) if found is None]
+    to_parse = [sources[index] for index in missing]
+    size = sum(len(source.text) for source in to_parse)
+    pool = workers.pool() if size > PARALLEL_PARSE_CHARS else None
+    report = partial(progress.update, "parsing", total=len(to_parse))
+    for index, result in zip(missing, _map(parse_file, to_parse, pool, 1, report), strict=True):
+        parsed[index] = result
+        cache.store_parsed(sources[index], result)
+    return [found for found in parsed if found is not None]
+
+
+def read_notes(content_dir: Path) -> tuple[list[SourceNote], list[Diagnostic]]:
+    """Every question of every file, and every problem found reading them."""
+    if not content_dir.is_dir():
+        return [], [error(display_path(content_dir), None, "content folder not found")]
+    sources, problems = _read_sources(content_dir)
+    workers = _Workers()
+    try:
+        parsed = _parse_all(sources, BuildCache(None), workers, QUIET)
+    finally:
+        workers.close()
+    return _notes_of(parsed, problems)
+
+
+def _notes_of(
+    parsed: list[ParsedFile], problems: list[Diagnostic]
+) -> tuple[list[SourceNote], list[Diagnostic]]:
+    notes = [note for result in parsed for note in result.notes]
+    problems = [*problems, *(problem for result in parsed for problem in result.diagnostics)]
     return notes, problems
 
 
+# --- rendering --------------------------------------------------------------------------
+
+_Detached = tuple[dict[str, Any] | None, tuple[Diagnostic, ...]]
+
+
+def _render_detached(root: Path, note: SourceNote) -> _Detached:
+    """`render_note` without the note in the result: the caller has it (half the sending)."""
+    result = render_note(note, root)
+    if result.note is None:
+        return None, result.diagnostics
+    note_fields = dataclasses.fields(result.note)
+    parts = {f.name: getattr(result.note, f.name) for f in note_fields if f.name != "note"}
+    return parts, result.diagnostics
+
+
+def _attach(detached: _Detached, note: SourceNote) -> RenderResult:
+    parts, diagnostics = detached
+    return RenderResult(None if parts is None else RenderedNote(note=note, **parts), diagnostics)
+
+
+def _render_all(
+    notes: list[SourceNote],
+    content_dir: Path,
+    cache: BuildCache,
+    workers: _Workers,
+    progress: Progress,
+) -> list[RenderResult]:
+    """Every note's rendering: cached when its Markdown and images are unchanged, else anew."""
+    results: list[RenderResult | None] = [
+        None if found is None else RenderResult(found, ())
+        for found in cache.rendered(notes, content_dir)
+    ]
+    missing = [index for index, found in enumerate(results) if found is None]
+    pool = workers.pool() if len(missing) > PARALLEL_RENDER_NOTES else None
+    render = partial(_render_detached, content_dir)
+    report = partial(progress.update, "rendering", total=len(missing))
+    to_render = [notes[index] for index in missing]
+    for index, detached in zip(
+        missing, _map(render, to_render, pool, _RENDER_CHUNK, report), strict=True
+    ):
+        result = _attach(detached, notes[index])
+        if result.note is not None and not result.diagnostics:
+            cache.store_rendered(result.note, content_dir)
+        results[index] = result
+    return [result for result in results if result is not None]
+
+
 def _source_file(note: SourceNote, content_dir: Path) -> str:
-    return note.path.relative_to(content_dir).as_posix()  # the same from any working directory
+    return _relative(note.path, content_dir)
+
+
+@lru_cache(maxsize=4096)  # a file's notes share its path: compute it once, not per note
+def _relative(path: Path, content_dir: Path) -> str:
+    return path.relative_to(content_dir).as_posix()  # the same from any working directory
 
 
 def _current(rendered: RenderedNote, content_dir: Path) -> CurrentNote:
@@ -122,23 +288,91 @@ def _removed_note(entry: Entry, note_id: int) -> PackageNote:
     return PackageNote(entry.guid, note_id, values, tags, entry.modified, has_card=False)
 
 
+@dataclass(frozen=True)
+class _Content:
+    sources: list[SourceFile]
+    unreadable: list[Diagnostic]  # files and folders that could not be read
+    notes: list[SourceNote]
+    read_problems: list[Diagnostic]
+    rendered: list[RenderedNote]
+    render_problems: list[Diagnostic]
+
+
+def _read_and_render(content_dir: Path, cache: BuildCache, progress: Progress) -> _Content:
+    if not content_dir.is_dir():
+        missing = error(display_path(content_dir), None, "content folder not found")
+        return _Content([], [], [], [missing], [], [])
+    sources, unreadable = _read_sources(content_dir)
+    workers = _Workers()  # one pool for both steps
+    try:
+        notes, problems = _notes_of(_parse_all(sources, cache, workers, progress), unreadable)
+        answered = [note for note in notes if note.answer]
+        results = _render_all(answered, content_dir, cache, workers, progress)
+    finally:
+        workers.close()
+    rendered = [result.note for result in results if result.note is not None]
+    render_problems = [problem for result in results for problem in result.diagnostics]
+    return _Content(sources, unreadable, notes, problems, rendered, render_problems)
+
+
+# --- replaying a build --------------------------------------------------------------------
+
+
+def _inputs_hash(
+    sources: Sequence[SourceFile],
+    unreadable: Sequence[Diagnostic],
+    note_type: NoteType,
+    config: DeckConfig,
+    folders: tuple[Path, Path],
+) -> str:
+    # Messages name paths as given, relative to the working directory: both are inputs too.
+    fingerprint = Fingerprint("inputs", os.getcwd(), *map(str, folders), repr(config))
+    fingerprint.add(note_type)
+    for source in sources:
+        fingerprint.add(*(getattr(source, field.name) for field in dataclasses.fields(source)))
+    for problem in unreadable:
+        fingerprint.add(problem)
+    return fingerprint.hexdigest()
+
+
+def current_inputs(content_dir: Path, templates_dir: Path, config: DeckConfig) -> str | None:
+    """The `inputs` hash a build would have now (reading the sources, parsing nothing).
+
+    With the ledger and the images, this is everything a plan is made from: equal inputs and
+    an unchanged ledger mean the plan of the build that recorded them, with every note
+    unchanged (that build wrote this very ledger from these very notes).
+    """
+    if not content_dir.is_dir():
+        return None
+    sources, unreadable = _read_sources(content_dir)
+    note_type = load_note_type(templates_dir, config.note_type_name)
+    if isinstance(note_type, list):
+        return None
+    return _inputs_hash(sources, unreadable, note_type, config, (content_dir, templates_dir))
+
+
 def plan_build(
-    content_dir: Path, templates_dir: Path, ledger_file: Path, config: DeckConfig, now: int
+    content_dir: Path,
+    templates_dir: Path,
+    ledger_file: Path,
+    config: DeckConfig,
+    now: int,
+    cache: BuildCache | None = None,
+    progress: Progress = QUIET,
 ) -> BuildPlan:
-    """Parse, check, render and reconcile everything, reporting every problem at once."""
-    notes, problems = read_notes(content_dir)
+    """Parse, check, render and reconcile everything, reporting every problem at once.
+
+    `cache` (read here, saved by the caller) skips parsing unchanged files and rendering
+    unchanged notes; the plan is the same with or without it.
+    """
+    content = _read_and_render(content_dir, cache or BuildCache(None), progress)
+    notes, rendered, problems = content.notes, content.rendered, content.read_problems
     problems.extend(duplicate_keys(notes))
     if not notes and not any(p.severity == "error" for p in problems):
         problems.append(
             error(display_path(content_dir), None, "no questions found in any *.md file")
         )
-    rendered: list[RenderedNote] = []
-    for note in notes:
-        if note.answer:
-            result = render_note(note, content_dir)
-            problems.extend(result.diagnostics)
-            if result.note is not None:
-                rendered.append(result.note)
+    problems.extend(content.render_problems)
     note_type = load_note_type(templates_dir, config.note_type_name)
     if isinstance(note_type, list):
         problems.extend(note_type)
@@ -162,5 +396,34 @@ def plan_build(
         media=tuple(media[name] for name in sorted(media)),
         note_type_modified=reconciled.ledger.note_type_modified,
     )
-    changed = not ledger_file.exists() or dumps(reconciled.ledger) != dumps(ledger)
-    return BuildPlan(package, diagnostics, reconciled.ledger, changed, reconciled.report)
+    # Ledgers that differ as values differ as text (dumps writes every field): writing out
+    # 100,000 entries twice to see it again is needed only when they are equal.
+    changed = (
+        not ledger_file.exists()
+        or reconciled.ledger != ledger
+        or dumps(reconciled.ledger) != dumps(ledger)
+    )
+    inputs = _inputs_hash(
+        content.sources, content.unreadable, note_type, config, (content_dir, templates_dir)
+    )
+    return BuildPlan(package, diagnostics, reconciled.ledger, changed, reconciled.report, inputs)
+
+
+def package_fingerprint(package: Package) -> str:
+    """Everything the .apkg is made from: the same fingerprint means the same bytes."""
+    fingerprint = Fingerprint("package")
+    for item in dataclasses.fields(package):
+        if item.name not in ("notes", "media"):
+            fingerprint.add(item.name, getattr(package, item.name))
+    for note in package.notes:  # piece by piece: one repr of 100,000 notes would be huge
+        fingerprint.add(note)
+    for media in package.media:  # the bytes, not just the name: they are what gets zipped
+        fingerprint.add(media, file_digest(media.source))
+    return fingerprint.hexdigest()
+
+
+def replay_key(inputs: str, target: Path, ledger_file: Path, ledger_digest: str) -> str:
+    """Which recorded build a build with these inputs, output and ledger bytes would repeat."""
+    return Fingerprint(
+        "replay", inputs, os.path.abspath(target), str(ledger_file), ledger_digest
+    ).hexdigest()

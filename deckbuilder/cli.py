@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .build import REMOVED_TAG, BuildPlan, package_file_name, plan_build
-from .config import load_config
+from .build import (
+    REMOVED_TAG,
+    BuildPlan,
+    current_inputs,
+    package_file_name,
+    package_fingerprint,
+    plan_build,
+    replay_key,
+)
+from .cache import DEFAULT_FOLDER, BuildCache, Replay, file_digest
+from .config import DeckConfig, load_config
 from .diagnostics import Diagnostic
 from .discover import display_path
-from .ledger import Report, write_ledger
+from .ledger import Report, dumps, write_ledger
+from .lint import with_lint
 from .package import write_package
-from .preview import PREVIEW_NAME, write_preview
+from .preview import MAX_PREVIEW_CARDS, PREVIEW_NAME, write_preview
+from .progress import Progress
 
 LEDGER_NAME = "ledger.json"
 
@@ -86,6 +98,14 @@ def _arguments() -> argparse.ArgumentParser:
         action="store_true",
         help="fail if the ledger would change (for CI of content repositories)",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_FOLDER,
+        metavar="DIR",
+        help=f"where unchanged work is remembered; safe to delete (default: {DEFAULT_FOLDER}/)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
     return parser
 
 
@@ -130,10 +150,14 @@ def _summary(plan: BuildPlan, target: str) -> str:
     assert plan.package is not None
     notes = [note for note in plan.package.notes if note.has_card]
     tags = {tag for note in notes for tag in note.tags}
-    warnings = len(plan.diagnostics)
-    media = len(plan.package.media)
+    return _summary_line(
+        target, len(notes), len(tags), len(plan.package.media), len(plan.diagnostics)
+    )
+
+
+def _summary_line(target: str, notes: int, tags: int, media: int, warnings: int) -> str:
     extra = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-    return f"{target}: {len(notes)} notes, {len(tags)} tags, {media} media files{extra}"
+    return f"{target}: {notes} notes, {tags} tags, {media} media files{extra}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,7 +170,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(config, file=sys.stderr)
         return EXIT_USAGE
     ledger_file = args.ledger or args.content / LEDGER_NAME
-    plan = plan_build(args.content, args.templates, ledger_file, config, _now())
+    cache = BuildCache(None if args.no_cache else args.cache, writable=not args.check)
+    try:
+        return _build(args, config, ledger_file, cache)
+    finally:
+        cache.close()
+
+
+def _build(
+    args: argparse.Namespace, config: DeckConfig, ledger_file: Path, cache: BuildCache
+) -> int:
+    if not args.check:  # a check adds content advice (lint): it always takes the full path
+        replayed = _replay(args, config, ledger_file, cache)
+        if replayed is not None:
+            return replayed
+    progress = Progress()
+    plan = plan_build(args.content, args.templates, ledger_file, config, _now(), cache, progress)
+    progress.clear()
+    if args.check:  # content advice (lint.py) only when checking; --strict makes it binding
+        plan = replace(plan, diagnostics=with_lint(plan.diagnostics, args.content))
+    if not args.check:  # even a failed build keeps what it rendered: the fix rebuilds fast
+        cache.save()
     errors = _report(plan.diagnostics, args.strict)
     if errors or plan.package is None or plan.ledger is None or plan.report is None:
         plural = "s" * (errors != 1)
@@ -165,14 +209,116 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_summary(plan, "check passed"), file=sys.stderr)
         return EXIT_OK
     target = args.out / package_file_name(config)
-    write_package(plan.package, target)
+    fingerprint = package_fingerprint(plan.package)
+    # An unchanged package is not written again: the file already holds these very bytes.
+    wrote = _unless_current(cache, target, fingerprint, progress, "writing the package",
+                            lambda: write_package(plan.package, target))  # fmt: skip
     if plan.ledger_changed:  # after the package: a crash in between only repeats this update
         write_ledger(ledger_file, plan.ledger)
-    if not args.no_preview:  # made from the written package, exactly as Anki imports it
-        shown = write_preview(target, args.out / PREVIEW_NAME, config.name)
-        print(f"wrote {display_path(args.out / PREVIEW_NAME)}: {shown} cards", file=sys.stderr)
-    print(_summary(plan, f"wrote {display_path(target)}"), file=sys.stderr)
+    if not args.no_preview:
+        shown = min(sum(note.has_card for note in plan.package.notes), MAX_PREVIEW_CARDS)
+        _preview(args.out, target, config, cache, fingerprint, shown, progress)
+    _record(cache, plan, target, ledger_file, fingerprint)
+    done = "wrote " + display_path(target) if wrote else display_path(target) + " unchanged"
+    print(_summary(plan, done), file=sys.stderr)
     return EXIT_OK
+
+
+def _preview(
+    out: Path,
+    target: Path,
+    config: DeckConfig,
+    cache: BuildCache,
+    fingerprint: str,
+    shown: int,
+    progress: Progress,
+) -> None:
+    """Made from the written package, exactly as Anki imports it (unless it is current)."""
+    preview = out / PREVIEW_NAME
+    if _unless_current(cache, preview, f"preview {fingerprint}", progress, "the preview",
+                       lambda: write_preview(target, preview, config.name)):  # fmt: skip
+        print(f"wrote {display_path(preview)}: {shown} cards", file=sys.stderr)
+    else:
+        print(f"{display_path(preview)} unchanged: {shown} cards", file=sys.stderr)
+
+
+def _replay(
+    args: argparse.Namespace, config: DeckConfig, ledger_file: Path, cache: BuildCache
+) -> int | None:
+    """Tell the last build's outcome again when nothing it read or wrote has changed since.
+
+    Sources, templates, configuration, ledger, images and outputs all as that build left
+    them: parsing, rendering and reconciling would give its plan again, every note unchanged.
+    None when anything differs, and the build takes the full path.
+    """
+    if not cache.has_records:
+        return None  # no cache, or a fresh one: spare reading every source twice
+    target = args.out / package_file_name(config)
+    inputs = current_inputs(args.content, args.templates, config)
+    ledger = file_digest(ledger_file)
+    if inputs is None or ledger is None:
+        return None
+    replay = cache.replay(replay_key(inputs, target, ledger_file, ledger))
+    if replay is None or not cache.is_current(target, replay.package):
+        return None
+    errors = _report(replay.diagnostics, args.strict)
+    if errors:
+        print(
+            f"build failed: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr
+        )
+        return EXIT_CONTENT
+    for line in _changes(Report(unchanged=replay.notes)):
+        print(line, file=sys.stderr)
+    if not args.no_preview:
+        _preview(args.out, target, config, cache, replay.package, replay.notes, Progress())
+    where = f"{display_path(target)} unchanged"
+    counts = (replay.notes, replay.tags, replay.media, len(replay.diagnostics))
+    print(_summary_line(where, *counts), file=sys.stderr)
+    return EXIT_OK
+
+
+def _record(
+    cache: BuildCache, plan: BuildPlan, target: Path, ledger_file: Path, fingerprint: str
+) -> None:
+    """Remember this build's outcome for `_replay`, keyed by the ledger it leaves behind."""
+    assert plan.package is not None and plan.ledger is not None
+    if not cache.writable:
+        return
+    ledger = file_digest(ledger_file)
+    if ledger != hashlib.sha256(dumps(plan.ledger).encode("utf-8")).hexdigest():
+        return  # not the ledger this plan wrote or kept: edited meanwhile, or laid out by hand
+    images = tuple((str(m.source), file_digest(m.source)) for m in plan.package.media)
+    notes = [note for note in plan.package.notes if note.has_card]
+    replay = Replay(
+        diagnostics=plan.diagnostics,
+        notes=len(notes),
+        tags=len({tag for note in notes for tag in note.tags}),
+        media=len(plan.package.media),
+        package=fingerprint,
+        images=tuple((path, digest) for path, digest in images if digest is not None),
+    )
+    if len(replay.images) == len(images):
+        cache.record(replay_key(plan.inputs, target, ledger_file, ledger), replay)
+        cache.save()
+
+
+def _unless_current(
+    cache: BuildCache,
+    target: Path,
+    fingerprint: str,
+    progress: Progress,
+    stage: str,
+    write: Callable[[], object],
+) -> bool:
+    """Write `target` unless the cache knows it holds this fingerprint's bytes; True if written."""
+    if cache.is_current(target, fingerprint):
+        return False
+    progress.stage(stage)
+    write()
+    progress.clear()
+    cache.wrote(target, fingerprint)
+    cache.save()
+    return True
 
 
 def run() -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, error
+
+SUFFIX = ".md"
 
 
 @dataclass(frozen=True)
@@ -30,19 +35,76 @@ def display_path(path: Path) -> str:
     return path.as_posix()
 
 
-def _is_hidden(path: Path, root: Path) -> bool:
-    # .git, .obsidian, editor backups: never content.
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
-def find_markdown(content_dir: Path) -> list[Path]:
-    """Every `*.md` below `content_dir`, in sorted path order, hidden folders skipped."""
-    found = [
-        path
-        for path in content_dir.rglob("*.md")
-        if not _is_hidden(path, content_dir) and path.is_file()
-    ]
-    return sorted(found, key=lambda p: p.relative_to(content_dir).as_posix())
+def _symlink_problem(path: Path, root: Path) -> str | None:
+    """Why a symlink below the content folder cannot be followed, or None when it can."""
+    try:
+        target = os.stat(path)  # follows the link; a loop fails here instead of hanging later
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop: the link leads back to itself"
+        if path.name.endswith(SUFFIX):
+            return f"symlink target not found ({os.readlink(path)})"
+        return None  # a dangling link that is not a source is not our business
+    if not (stat.S_ISDIR(target.st_mode) or path.name.endswith(SUFFIX)):
+        return None
+    if not Path(os.path.realpath(path)).is_relative_to(root):
+        # The same rule as for images: everything a deck is built from lives in one folder.
+        return f"symlink leads outside the content folder ({os.readlink(path)})"
+    return None
+
+
+def _entry(entry: os.DirEntry[str], root: Path) -> Path | Diagnostic | None:
+    """A source to read, a located reason it cannot be one, or None when it is not a source."""
+    path = Path(entry.path)
+    if entry.is_symlink():
+        problem = _symlink_problem(path, root)
+        if problem is not None:
+            return error(display_path(path), None, problem)
+        # A folder link inside the content folder is skipped: its files are read where they
+        # really are, once, instead of twice as duplicate questions.
+        if path.is_dir() or not entry.name.endswith(SUFFIX):
+            return None
+    elif not entry.name.endswith(SUFFIX) or entry.is_dir(follow_symlinks=False):
+        return None
+    if not path.is_file():  # a FIFO or device would block or never end when read
+        return error(display_path(path), None, "not a regular file")
+    return path
+
+
+def find_markdown(content_dir: Path) -> list[Path | Diagnostic]:
+    """Every `*.md` below `content_dir` in sorted path order, hidden entries skipped.
+
+    Entries that look like sources but cannot be read as one (symlink loops, links leaving
+    the folder, unreadable folders, FIFOs) come back in place as located errors, so a
+    caller that reads every entry with `read_source` reports them with no extra step.
+    Folder links are never followed, so the walk ends even when links form a cycle.
+    """
+    root = content_dir.resolve()
+    found: list[tuple[str, Path | Diagnostic]] = []
+    pending = [content_dir]  # a stack, not recursion: folder depth is up to the user
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            problem = error(display_path(folder), None, f"cannot read folder: {_reason(exc)}")
+            found.append((folder.relative_to(content_dir).as_posix(), problem))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):  # .git, .obsidian, editor backups: never content
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(Path(entry.path))
+                continue
+            item = _entry(entry, root)
+            if item is not None:
+                found.append((Path(entry.path).relative_to(content_dir).as_posix(), item))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
@@ -61,12 +123,15 @@ def decode_source(data: bytes, display: str) -> str | Diagnostic:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_source(path: Path) -> SourceFile | Diagnostic:
+def read_source(path: Path | Diagnostic) -> SourceFile | Diagnostic:
+    """The file's text, or a located reason it cannot be read (passed on as is)."""
+    if isinstance(path, Diagnostic):
+        return path
     display = display_path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return error(display, None, f"cannot read file: {exc.strerror or exc}")
+        return error(display, None, f"cannot read file: {_reason(exc)}")
     text = decode_source(data, display)
     if isinstance(text, Diagnostic):
         return text

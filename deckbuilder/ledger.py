@@ -12,10 +12,13 @@ the new ledger with a report. Reading and writing the file are the only I/O.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +29,8 @@ from .discover import display_path
 from .identity import note_guid
 
 FORMAT = 1
+TEMP_PREFIX = ".ledger-"
+STALE_AFTER = 3600  # seconds; far longer than any build takes
 
 
 def content_hash(*parts: str) -> str:
@@ -261,10 +266,21 @@ def read_ledger(path: Path, namespace: str) -> Ledger | Diagnostic:
         return error(display_path(path), None, f"cannot use the ledger: {exc}")
 
 
+def _remove_stale_temporaries(folder: Path) -> None:
+    # A killed build leaves its temporary ledger behind; a young one may be another build's.
+    cutoff = time.time() - STALE_AFTER
+    for temp in folder.glob(f"{TEMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            info = temp.lstat()
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                temp.unlink()
+
+
 def write_ledger(path: Path, ledger: Ledger) -> None:
     """Atomically: the ledger is never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".ledger-", dir=path.parent)
+    _remove_stale_temporaries(path.parent)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(dumps(ledger))

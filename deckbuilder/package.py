@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import shutil
 import sqlite3
+import stat
 import tempfile
+import time
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +19,9 @@ from pathlib import Path
 import genanki
 
 from .notetype import FIELDS, NoteType
+
+SCRATCH_PREFIX = ".build-"
+STALE_AFTER = 3600  # seconds; far longer than any build takes
 
 # Fixed zip entry time: the package's bytes must not depend on when it was built.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -55,8 +62,8 @@ class Package:
     note_type_modified: int  # Anki replaces templates and CSS only when this is newer
 
 
-def _genanki_deck(package: Package) -> genanki.Deck:
-    model = genanki.Model(
+def _genanki_model(package: Package) -> genanki.Model:
+    return genanki.Model(
         package.note_type_id,
         package.note_type.name,
         fields=[{"name": name} for name in FIELDS],
@@ -66,46 +73,41 @@ def _genanki_deck(package: Package) -> genanki.Deck:
         css=package.note_type.css,
         sort_field_index=0,
     )
-    deck = genanki.Deck(package.deck_id, package.deck_name, package.description)
-    deck.add_model(model)
-    for note in package.notes:
-        deck.add_note(
-            genanki.Note(
-                model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid
-            )
-        )
-    return deck
 
 
-def _own_ids_and_times(cursor: sqlite3.Cursor, notes: Sequence[PackageNote]) -> None:
-    """Replace genanki's clock-based IDs and single build time with each note's own.
+def _write_notes(cursor: sqlite3.Cursor, package: Package, model: genanki.Model) -> None:
+    """Each note with its own ID and modification time, written by genanki.
 
-    genanki numbered rows from 1 (see `_write_collection`), far below real IDs, so renumbering
-    can never collide with a row not yet renumbered.
+    genanki gives every row one build time and IDs from a counter; each note is therefore
+    written on its own with `modified` as the time and an ID source that yields the note's
+    ID for the note and again for its card (a note has one card, as Anki numbers them).
     """
-    temporary_ids = dict(cursor.execute("SELECT guid, id FROM notes"))  # one scan, not one per note
-    for note in notes:
-        temporary = temporary_ids[note.guid]
-        cursor.execute(
-            "UPDATE notes SET id = ?, mod = ? WHERE id = ?",
-            (note.note_id, note.modified, temporary),
+    # In ID order: each row then lands at the end of its table and indexes. In any other order
+    # SQLite rewrites pages all over a file larger than its cache (100,000 notes: 10x slower).
+    for note in sorted(package.notes, key=lambda note: note.note_id):
+        genanki_note = genanki.Note(
+            model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid
         )
-        if note.has_card:  # cards.nid is indexed (ix_cards_nid)
-            cursor.execute(
-                "UPDATE cards SET id = ?, nid = ?, mod = ? WHERE nid = ?",
-                (note.note_id, note.note_id, note.modified, temporary),
-            )
-        else:
-            cursor.execute("DELETE FROM cards WHERE nid = ?", (temporary,))
+        genanki_note.write_to_db(
+            cursor, note.modified, package.deck_id, itertools.repeat(note.note_id)
+        )
+        if not note.has_card:
+            cursor.execute("DELETE FROM cards WHERE nid = ?", (note.note_id,))
 
 
 def _write_collection(package: Package, db_path: Path) -> None:
     connection = sqlite3.connect(db_path)
     try:
+        # A scratch file, zipped and thrown away: nothing to roll back to or to keep durable.
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
         cursor = connection.cursor()
-        deck = genanki.Package(_genanki_deck(package))
-        deck.write_to_db(cursor, package.note_type_modified, itertools.count(1))
-        _own_ids_and_times(cursor, package.notes)
+        model = _genanki_model(package)
+        deck = genanki.Deck(package.deck_id, package.deck_name, package.description)
+        deck.add_model(model)
+        # The collection, deck and note type; the notes follow, one by one.
+        genanki.Package(deck).write_to_db(cursor, package.note_type_modified, itertools.count(1))
+        _write_notes(cursor, package, model)
         connection.commit()
         connection.execute("VACUUM")  # compact, and the same bytes for the same rows
     finally:
@@ -119,23 +121,45 @@ def _zip_entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _write_entry(archive: zipfile.ZipFile, name: str, source: Path) -> None:
+    """As `writestr(name, source.read_bytes())` writes it, byte for byte, without holding the
+    whole file in memory (the collection of a large deck is hundreds of megabytes)."""
+    info = _zip_entry(name)
+    info.file_size = source.stat().st_size  # what writestr sets: the same header
+    with archive.open(info, "w") as entry, source.open("rb") as data:
+        shutil.copyfileobj(data, entry, 1 << 20)
+
+
 def _write_zip(package: Package, db_path: Path, target: Path) -> None:
     media: Sequence[PackageMedia] = sorted(package.media, key=lambda m: m.name)
     with zipfile.ZipFile(target, "w") as archive:
-        archive.writestr(_zip_entry("collection.anki2"), db_path.read_bytes())
+        _write_entry(archive, "collection.anki2", db_path)
         index = {str(i): item.name for i, item in enumerate(media)}
         archive.writestr(_zip_entry("media"), json.dumps(index, sort_keys=True))
         for i, item in enumerate(media):
             archive.writestr(_zip_entry(str(i)), item.source.read_bytes())
 
 
+def _remove_stale_scratch(folder: Path) -> None:
+    # A killed build leaves its scratch folder behind. A young one may belong to a build
+    # running right now, so only those untouched for STALE_AFTER seconds go.
+    cutoff = time.time() - STALE_AFTER
+    for scratch in folder.glob(f"{SCRATCH_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            info = scratch.lstat()  # lstat: a link is never followed into someone else's files
+            if stat.S_ISDIR(info.st_mode) and info.st_mtime < cutoff:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+
 def write_package(package: Package, out_file: Path) -> None:
     """Write the .apkg atomically: a temporary file in the same folder, then a rename.
 
-    An interrupted build leaves at most a stray temporary file, never a truncated package.
+    An interrupted build leaves at most a stray temporary folder (removed by a later build
+    once stale), never a truncated package.
     """
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=out_file.parent) as scratch:
+    _remove_stale_scratch(out_file.parent)
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=out_file.parent) as scratch:
         db_path = Path(scratch) / "collection.anki2"
         _write_collection(package, db_path)
         partial = Path(scratch) / out_file.name

@@ -36,6 +36,25 @@ def _prefix_pattern(word: str) -> re.Pattern[str]:
 QUESTION_PREFIX = _prefix_pattern(_MARK)
 ANSWER_PREFIX = _prefix_pattern(_ANSWER)
 EXPLICIT_KEY = re.compile(r"[ \t]*\{#([A-Za-z0-9][A-Za-z0-9_.:-]*)\}[ \t]*$")
+FRONT_MATTER_KEYS = ("topic", "tags")
+# The opening line the front matter plugin accepts; without a closing line it is silently
+# read as a rule and paragraphs, so the YAML would end up on cards.
+FRONT_MATTER_OPEN = re.compile(r"^-{3,}[ \t]*(?:\n|$)")
+# CommonMark's raw HTML blocks that end only at an end marker, not at a blank line.
+RAW_HTML_BLOCKS = tuple(
+    (
+        re.compile(rf"^ {{0,3}}({opening})", re.IGNORECASE),
+        re.compile(closing, re.IGNORECASE),
+        label,  # how the message shows the opening; {} is the opening as written
+    )
+    for opening, closing, label in (
+        (r"<(?:script|pre|style|textarea)(?=[\s>]|$)", r"</(?:script|pre|style|textarea)>", "{}>"),
+        (r"<!--", r"-->", "{}"),
+        (r"<\?", r"\?>", "{}"),
+        (r"<![A-Za-z]", r">", "<!"),
+        (r"<!\[CDATA\[", r"\]\]>", "{}"),
+    )
+)
 ANSWER_HEADING = re.compile(r"^[ \t]*(\*\*|__)?answer(\1)?[ \t]*:?[ \t]*$", re.IGNORECASE)
 
 
@@ -78,6 +97,7 @@ class _Heading:
 class _FrontMatter:
     topic: str | None
     tags: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @cache
@@ -109,30 +129,56 @@ def slug(text: str) -> str:
     return re.sub(r"[^\w.+#-]+", "-", unicodedata.normalize("NFKC", text).casefold()).strip("-.")
 
 
-def _front_matter(token: Token, display: str) -> _FrontMatter | Diagnostic:
+def _load_yaml(token: Token, display: str) -> object:
+    """The front matter's data, or a located reason it is not YAML."""
     try:
-        data = yaml.safe_load(token.content) if token.content.strip() else {}
+        return yaml.safe_load(token.content) if token.content.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + mark.line if mark is not None else 1
         return error(
             display, line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}"
         )
+    except RecursionError:  # PyYAML recurses once per nesting level: `[[[[...` is hostile
+        return error(display, 1, "front matter nests too deeply")
+
+
+def _is_text_value(value: object) -> bool:
+    # `yes`, `true` and dates are YAML types of their own: as a topic they are a typo.
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _front_matter(token: Token, display: str) -> _FrontMatter | Diagnostic:
+    data = _load_yaml(token, display)
+    if isinstance(data, Diagnostic):
+        return data
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return error(display, 1, "front matter must be a mapping of keys (topic:, tags:)")
     topic = data.get("topic")
-    if topic is not None and not isinstance(topic, str | int | float):
-        return error(display, 1, "front matter `topic:` must be a single text value")
+    if topic is not None and not (_is_text_value(topic) and str(topic).strip()):
+        return error(display, 1, "front matter `topic:` must be a single, non-empty text value")
     tags = data.get("tags", [])
     if isinstance(tags, str):
         tags = tags.split()
-    if not isinstance(tags, list) or not all(isinstance(t, str | int | float) for t in tags):
+    if not isinstance(tags, list) or not all(_is_text_value(t) for t in tags):
         return error(display, 1, "front matter `tags:` must be a list of text values")
     return _FrontMatter(
         topic=None if topic is None else str(topic),
         tags=tuple(str(t) for t in tags),
+        diagnostics=_unknown_keys(data, display),
+    )
+
+
+def _unknown_keys(data: dict[object, object], display: str) -> tuple[Diagnostic, ...]:
+    # A typo (`tag:`) would otherwise be ignored without a word; other tools' keys
+    # (`aliases:`) are harmless, hence a warning rather than an error.
+    known = ", ".join(f"{key}:" for key in FRONT_MATTER_KEYS)
+    return tuple(
+        warning(display, 1, f"unknown front matter key {str(key)!r} ignored (known: {known})")
+        for key in data
+        if key not in FRONT_MATTER_KEYS
     )
 
 
@@ -149,6 +195,41 @@ def _structure(tokens: Sequence[Token]) -> tuple[list[_Heading], list[int]]:
         elif token.type == "paragraph_open":
             paragraphs.append(token.map[0])
     return headings, paragraphs
+
+
+def _is_closing_fence(line: str, markup: str) -> bool:
+    # Container prefixes (`>` quotes, list indentation) come before a nested closing fence.
+    text = line.lstrip(" \t>").rstrip()
+    return len(text) >= len(markup) and text == markup[0] * len(text)
+
+
+def _unclosed_html(content: str) -> str | None:
+    """The opening of a raw HTML block that runs on until its end marker, if it has none."""
+    for opening, closing, label in RAW_HTML_BLOCKS:
+        if started := opening.match(content):
+            unclosed = not closing.search(content, started.end())
+            return label.format(started.group(1).lower()) if unclosed else None
+    return None
+
+
+def _unclosed_blocks(
+    tokens: Sequence[Token], lines: Sequence[str], display: str
+) -> list[Diagnostic]:
+    """A fence or a raw `<script>`/`<!--` block that never closes runs to the end of its
+    container, swallowing every question after it without a word: say where it starts."""
+    found = []
+    for token in tokens:
+        if token.map is None:
+            continue
+        start, end = token.map
+        if token.type == "fence" and (
+            end - 1 <= start or not _is_closing_fence(lines[end - 1], token.markup)
+        ):
+            found.append(warning(display, start + 1, "code fence never closed"))
+        elif token.type == "html_block" and (shown := _unclosed_html(token.content)):
+            message = f"raw HTML `{shown}` never closed: it hides everything after it"
+            found.append(warning(display, start + 1, message))
+    return found
 
 
 @dataclass(frozen=True)
@@ -203,6 +284,11 @@ class _Parser:
             if isinstance(parsed, Diagnostic):
                 return ParsedFile((), (parsed,))
             front = parsed
+        elif FRONT_MATTER_OPEN.match(self.source.text):
+            message = "front matter never closed: end it with a `---` line"
+            return ParsedFile((), (error(self.source.display, 1, message),))
+        self.diagnostics.extend(front.diagnostics)
+        self.diagnostics.extend(_unclosed_blocks(tokens, self.lines, self.source.display))
         topic = front.topic if front.topic is not None else self.source.path.stem
         headings, paragraphs = _structure(tokens)
         heads = [_question_head(h) for h in headings]

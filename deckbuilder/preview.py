@@ -18,6 +18,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 PREVIEW_NAME = "preview.html"
+# Each card is four framed copies of its HTML with the note type's CSS: about 60 KB a card.
+# Past this many the page would be hundreds of MB that no browser opens, so it stops there.
+MAX_PREVIEW_CARDS = 1000
 
 # What Anki desktop puts on <body> (`card card1`, plus both night classes in night mode, the
 # second being AnkiDroid's); the card CSS must work with exactly these.
@@ -101,9 +104,22 @@ def _reading_order(card: PreviewCard) -> tuple[str, int, str]:
     return (found[1], int(found[2]), card.title)
 
 
-def read_cards(package: Path) -> list[PreviewCard]:
-    """Import `package` into a temporary collection and take every card as Anki renders it.
+def read_cards(package: Path, limit: int | None = None) -> list[PreviewCard]:
+    """Every card (or the first `limit` in reading order) as Anki renders it."""
+    return collect_cards(package, limit)[0]
 
+
+def _order_of(fields: dict[str, str]) -> tuple[str, int, str]:
+    found = _SOURCE_LINE.match(plain_text(fields.get("Source", "")))
+    title = plain_text(fields.get("Question", ""))
+    return (found[1], int(found[2]), title) if found else ("", 0, title)
+
+
+def collect_cards(package: Path, limit: int | None = None) -> tuple[list[PreviewCard], int]:
+    """Import `package` into a temporary collection and take cards as Anki renders them.
+
+    Returns the cards shown and how many the package has. Only the first `limit` cards in
+    reading order are rendered, so a huge deck costs memory for the shown cards alone.
     Notes shipped without a card (removed notes) have nothing to show and are not listed.
     """
     # Imported here: the anki backend is heavy and only a real build needs it.
@@ -119,7 +135,12 @@ def read_cards(package: Path) -> list[PreviewCard]:
                 )
             )
             media_dir = Path(col.media.dir())
-            for card_id in col.find_cards(""):
+            # Order first from the fields alone (cheap), then render only what is shown.
+            ordered = sorted(
+                (_order_of(dict(col.get_card(card_id).note().items())), card_id)
+                for card_id in col.find_cards("")
+            )
+            for _, card_id in ordered[:limit]:
                 card = col.get_card(card_id)
                 note = card.note()
                 fields = dict(note.items())
@@ -136,7 +157,7 @@ def read_cards(package: Path) -> list[PreviewCard]:
                 )
         finally:
             col.close()
-    return sorted(cards, key=_reading_order)
+    return sorted(cards, key=_reading_order), len(ordered)
 
 
 # --- the page ---------------------------------------------------------------------------
@@ -269,9 +290,12 @@ def _tag_options(cards: Iterable[PreviewCard]) -> str:
     return "".join(f'<option value="tag:{escape(tag.lower())}">' for tag in tags)
 
 
-def render_preview(cards: Sequence[PreviewCard], deck_name: str) -> str:
+def render_preview(cards: Sequence[PreviewCard], deck_name: str, total: int | None = None) -> str:
     """The whole page: inline CSS and script only, so it works offline and from file://."""
     articles = "\n".join(_article(card) for card in cards)
+    shown = f"{len(cards)} cards"
+    if total is not None and total > len(cards):
+        shown = f"first {len(cards)} of {total} cards (the package holds all)"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -280,15 +304,15 @@ def render_preview(cards: Sequence[PreviewCard], deck_name: str) -> str:
         '<input id="filter" type="search" placeholder="Filter: words, or tag:name" '
         f'aria-label="Filter cards by tag or text" list="tags" autocomplete="off">'
         f'<datalist id="tags">{_tag_options(cards)}</datalist>'
-        f'<span id="count">{len(cards)} cards</span></header>\n'
+        f'<span id="count">{escape(shown)}</span></header>\n'
         f"<main>\n{articles}\n</main>\n<script>{_PAGE_JS}</script></body></html>\n"
     )
 
 
 def write_preview(package: Path, out_file: Path, deck_name: str) -> int:
     """Write the preview of `package` atomically; return how many cards it shows."""
-    cards = read_cards(package)
-    page = render_preview(cards, deck_name)
+    cards, total = collect_cards(package, MAX_PREVIEW_CARDS)
+    page = render_preview(cards, deck_name, total)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     # Same folder, then a rename: an interrupted build never leaves half a page.
     partial = out_file.with_name(f".{out_file.name}.partial")

@@ -6,8 +6,9 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
-from html import escape
+from functools import cache, partial
+from html import escape, unescape
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -21,13 +22,13 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, warning
 from .parse import SourceNote
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"})
 # Anything with a scheme (`https:`, `data:`, `javascript:`) or a network path (`//host`).
 _REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
-_MEDIA_NAME = re.compile(r"^[0-9a-f]{16}\.[a-z0-9]+$")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
 NO_RUN = "no-run"
 
 # Allowlist, not blocklist: what Markdown produces plus harmless inline HTML.
@@ -164,44 +165,74 @@ def _media_name(path: Path) -> str:
     return f"{digest}{path.suffix.lower()}"
 
 
-def _resolve_image(src: str, base: Path, root: Path) -> Path | str:
-    """The image file, or why it cannot be packaged."""
+def _shown(src: str) -> str:
+    return repr(src if len(src) <= 80 else f"{src[:80]}...")
+
+
+def _local_image(path: Path, src: str, root: Path) -> MediaFile | str:
+    path = path.resolve()
+    if not path.is_relative_to(root):
+        return f"image path {_shown(src)} leaves the content folder"
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return (
+            f"image {_shown(src)} is not an image type Anki shows "
+            f"({', '.join(sorted(IMAGE_SUFFIXES))})"
+        )
+    if not path.is_file():
+        return f"image not found: {src[:80]}"
+    return MediaFile(_media_name(path), path)
+
+
+def _resolve_image(src: str, base: Path, root: Path) -> MediaFile | str:
+    """The image to package, or why it cannot be packaged."""
     if _REMOTE.match(src):
         return (
-            f"image {src[:80]!r} is not a local file; cards must work offline, "
+            f"image {_shown(src)} is not a local file; cards must work offline, "
             "so save it under the content folder"
         )
     relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
-    path = (base / relative).resolve()
-    if not path.is_relative_to(root):
-        return f"image path {src!r} leaves the content folder"
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        return (
-            f"image {src!r} is not an image type Anki shows ({', '.join(sorted(IMAGE_SUFFIXES))})"
-        )
-    if not path.is_file():
-        return f"image not found: {src}"
-    return path
+    try:
+        return _local_image(base / relative, src, root)
+    except RuntimeError:  # Python 3.11's resolve() reports a symlink loop this way
+        return f"image {_shown(src)} cannot be read: symlink loop"
+    except ValueError:  # a NUL byte, e.g. from `%00`
+        return f"image {_shown(src)} is not a valid file name"
+    except OSError as exc:  # unreadable, a name too long, ...
+        return f"image {_shown(src)} cannot be read: {exc.strerror or exc}"
 
 
 # --- sanitising -------------------------------------------------------------------------
 
 
-def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    # Only images this build packaged may load: anything else would reach the network.
+def _is_network_path(url: str) -> bool:
+    """A link to another host with no scheme (`//host/x`, also with backslashes, tabs or leading
+    spaces), which nh3's scheme allowlist lets through. Read the way a browser reads it."""
+    cleaned = re.sub(r"[\t\n\r]", "", url).lstrip(_C0_AND_SPACE).replace("\\", "/")
+    return cleaned.startswith("//")
+
+
+def _keep_attribute(media: frozenset[str], tag: str, attribute: str, value: str) -> str | None:
+    # Only images this build packaged for this note may load: anything else would reach the
+    # network, or show some other deck's file that happens to have a media-like name.
     if tag == "img" and attribute == "src":
-        return value if _MEDIA_NAME.match(value) else None
+        return value if value in media else None
+    # Cards are shown from file: URLs on some apps, where `//host/share` is a Windows share.
+    if attribute == "href" and _is_network_path(value):
+        return None
     return value
 
 
-def sanitise(html: str) -> str:
-    """Allowlist sanitising: no scripts, styles, frames, event handlers or script URLs survive."""
+def sanitise(html: str, media: frozenset[str] = frozenset()) -> str:
+    """Allowlist sanitising: no scripts, styles, frames, event handlers or script URLs survive.
+
+    `media` names the packaged images an `<img src>` may refer to; every other source goes.
+    """
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags={"script", "style"},
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        attribute_filter=_keep_attribute,
+        attribute_filter=partial(_keep_attribute, media),
         url_schemes={"http", "https", "mailto"},
         strip_comments=True,
     )
@@ -220,34 +251,81 @@ class _Context:
     diagnostics: list[Diagnostic]
 
 
+def _too_deep(tokens: Sequence[Token], limit: int) -> Token | None:
+    """The container markdown-it left empty because nesting reached its limit, if any.
+
+    Past `maxNesting` levels (a quote is one, a list item two) markdown-it drops the rest
+    of the block without a word; what is left is an empty innermost container.
+    """
+    for opening, following in pairwise(tokens):
+        if opening.nesting == 1 and opening.level >= limit - 1 and following.nesting == -1:
+            return opening
+    return None
+
+
 def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
     if not markdown_text:
         return ""
     md = markdown()
     tokens = md.parse(markdown_text)
+    deepest = _too_deep(tokens, md.options["maxNesting"])
+    if deepest is not None:
+        line = first_line + (deepest.map[0] if deepest.map else 0)
+        message = "quotes or lists nested too deeply; what is inside the deepest ones is not shown"
+        ctx.diagnostics.append(warning(ctx.note.display, line, message))
     base = ctx.note.path.parent.resolve()
     for image, line in _images(tokens):
         src = image.attrGet("src")
-        found = _resolve_image(str(src or ""), base, ctx.root)
-        if isinstance(found, str):
-            ctx.diagnostics.append(error(ctx.note.display, first_line + line, found))
+        media = _resolve_image(str(src or ""), base, ctx.root)
+        if isinstance(media, str):
+            ctx.diagnostics.append(error(ctx.note.display, first_line + line, media))
             continue
-        media = MediaFile(_media_name(found), found)
         ctx.media[media.name] = media
         image.attrSet("src", media.name)
-    return sanitise(md.renderer.render(tokens, md.options, {})).strip()
+    html = md.renderer.render(tokens, md.options, {})
+    return sanitise(html, frozenset(ctx.media)).strip()
+
+
+def _render_question(ctx: _Context) -> str:
+    tokens = markdown().parseInline(ctx.note.question)
+    if any(child.type == "image" for token in tokens for child in token.children or ()):
+        # Only body images are packaged; one in the heading would silently lose its source.
+        message = "image in a question heading; put it in the question detail below the heading"
+        ctx.diagnostics.append(error(ctx.note.display, ctx.note.line, message))
+    return sanitise(markdown().renderer.render(tokens, markdown().options, {}))
+
+
+def _is_blank(html: str) -> bool:
+    """No text and no image: what a card shows of this HTML is nothing."""
+    return "<img" not in html and not unescape(re.sub(r"<[^>]*>", "", html)).strip()
+
+
+def _emptied(ctx: _Context, question: str, answer: str) -> None:
+    # Source that had text but renders to nothing was all unsafe HTML: an empty card side.
+    if ctx.diagnostics:  # a located reason (an image, nesting too deep) was given already
+        return
+    note = ctx.note
+    for markdown_text, html, line, part in (
+        (note.question, question, note.line, "question"),
+        (note.answer, answer, note.answer_line, "answer"),
+    ):
+        if markdown_text.strip() and _is_blank(html):
+            message = f"{part} is empty once unsafe HTML is removed"
+            ctx.diagnostics.append(warning(note.display, line, message))
 
 
 def render_note(note: SourceNote, content_root: Path) -> RenderResult:
     """Card HTML for one note, or the located reasons it cannot be rendered."""
     ctx = _Context(note=note, root=content_root.resolve(), media={}, diagnostics=[])
-    question = sanitise(markdown().renderInline(note.question))
+    question = _render_question(ctx)
     detail = _render_block(note.detail, note.detail_line, ctx)
     answer = _render_block(note.answer, note.answer_line, ctx)
-    if ctx.diagnostics:
+    _emptied(ctx, question, answer)
+    if any(d.severity == "error" for d in ctx.diagnostics):
         return RenderResult(None, tuple(ctx.diagnostics))
     media = tuple(sorted(ctx.media.values(), key=lambda m: m.name))
-    return RenderResult(RenderedNote(note, question, detail, answer, media), ())
+    rendered = RenderedNote(note, question, detail, answer, media)
+    return RenderResult(rendered, tuple(ctx.diagnostics))
 
 
 def code_css(light_style: str, night_style: str) -> str:

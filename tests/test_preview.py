@@ -181,3 +181,17 @@ def test_shipped_deck_preview_lists_every_carded_note(tmp_path: Path) -> None:
     assert sorted(a.title for a in page.articles) == titles
     assert len(titles) >= 40
     assert all(len(a.frames) == 4 for a in page.articles)
+
+
+def test_preview_of_a_huge_deck_shows_the_first_cards_only(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deckbuilder.preview
+
+    monkeypatch.setattr(deckbuilder.preview, "MAX_PREVIEW_CARDS", 3)
+    questions = "".join(f"## What is item {i}?\n\nItem {i}.\n\n" for i in range(5))
+    write(in_tmp / "content" / "a.md", questions)
+    assert build() == 0
+    page = (in_tmp / "dist" / "preview.html").read_text(encoding="utf-8")
+    assert "first 3 of 5 cards (the package holds all)" in page
+    assert "What is item 2?" in page and "What is item 3?" not in page
