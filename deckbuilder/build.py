@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from html import escape
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,7 +34,7 @@ from .notetype import FIELDS, NoteType, load_note_type
 from .package import Package, PackageMedia, PackageNote
 from .parse import ParsedFile, SourceNote, parse_file, slug
 from .progress import QUIET, Progress
-from .render import RenderedNote, RenderResult, render_note
+from .render import RenderedNote, RenderResult, inert, plain_field, render_note
 
 REMOVED_TAG = "removed"
 # Below these, starting worker processes costs more than it saves.
@@ -183,7 +182,7 @@ _Detached = tuple[dict[str, Any] | None, tuple[Diagnostic, ...]]
 
 def _render_detached(root: Path, note: SourceNote) -> _Detached:
     """`render_note` without the note in the result: the caller has it (half the sending)."""
-    result = render_note(note, root)
+    result = render_note(note, root, resolved=True)
     if result.note is None:
         return None, result.diagnostics
     note_fields = dataclasses.fields(result.note)
@@ -210,7 +209,7 @@ def _render_all(
     ]
     missing = [index for index, found in enumerate(results) if found is None]
     pool = workers.pool() if len(missing) > PARALLEL_RENDER_NOTES else None
-    render = partial(_render_detached, content_dir)
+    render = partial(_render_detached, content_dir.resolve())
     report = partial(progress.update, "rendering", total=len(missing))
     to_render = [notes[index] for index in missing]
     for index, detached in zip(
@@ -270,10 +269,9 @@ def _package_notes(
             "Question": item.question,
             "Detail": item.detail,
             "Answer": item.answer,
-            # Plain text, but Anki treats every field as HTML: escape, or `<img onerror>` runs.
-            "Topic": escape(note.topic),
-            "Source": escape(f"{_source_file(note, content_dir)}:{note.line}"),
-            "Key": escape(note.key),
+            "Topic": plain_field(note.topic),
+            "Source": plain_field(f"{_source_file(note, content_dir)}:{note.line}"),
+            "Key": plain_field(note.key),
         }
         values = tuple(fields[name] for name in FIELDS)
         notes.append(PackageNote(entry.guid, ids[entry.guid], values, note.tags, entry.modified))
@@ -282,7 +280,11 @@ def _package_notes(
 
 
 def _removed_note(entry: Entry, note_id: int) -> PackageNote:
-    fields = {"Question": entry.question, "Answer": removal_notice(), "Key": escape(entry.key)}
+    fields = {
+        "Question": inert(entry.question),
+        "Answer": removal_notice(),
+        "Key": plain_field(entry.key),
+    }
     tags = tuple(dict.fromkeys((*entry.tags, REMOVED_TAG)))
     values = tuple(fields.get(name, "") for name in FIELDS)
     return PackageNote(entry.guid, note_id, values, tags, entry.modified, has_card=False)

@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from html import escape, unescape
 from itertools import pairwise
 from pathlib import Path
@@ -42,13 +42,16 @@ ALLOWED_TAGS = frozenset(
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "*": {"class", "title", "lang", "dir"},
+    "*": {"title", "lang", "dir"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
     "td": {"colspan", "rowspan", "align"},
     "th": {"colspan", "rowspan", "align", "scope"},
 }
+# Private use: markdown-it never writes it, and notes whose source has it take the slow path.
+_SLOT = "\ue000"
+_SLOT_PATTERN = re.compile(f"{_SLOT}([0-9]+){_SLOT}")
 
 
 @dataclass(frozen=True)
@@ -103,13 +106,36 @@ def highlight_code(code: str, info: str) -> str:
     return f'{label}<pre class="highlight"><code{lang_class}>{body.rstrip(chr(10))}</code></pre>\n'
 
 
+def _set_aside(html: str, env: Any) -> str:
+    """Highlighted code, or a slot for it when the caller keeps code out of the sanitiser.
+
+    Pygments escapes every character of the code and adds only `<span class>`: the HTML is
+    safe as made, and it is half of what the sanitiser would otherwise have to read.
+    """
+    code = env.get("code")
+    if code is None:
+        return html
+    code.append(html)
+    return f"{_SLOT}{len(code) - 1}{_SLOT}"  # the HTML ends its line itself
+
+
 def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
-    return highlight_code(token.content, token.info.strip())
+    return _set_aside(highlight_code(token.content, token.info.strip()), env)
 
 
 def _render_code_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    return highlight_code(tokens[idx].content, "")
+    return _set_aside(highlight_code(tokens[idx].content, ""), env)
+
+
+def _render_cell(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    # markdown-it aligns columns with `style="text-align:…"`; the sanitiser lets no `style`
+    # through (it can cover the card), so alignment goes as `align`, which it keeps.
+    token = tokens[idx]
+    style = str(token.attrs.pop("style", ""))
+    if style.startswith("text-align:"):
+        token.attrSet("align", style.removeprefix("text-align:"))
+    return str(self.renderToken(tokens, idx, options, env))
 
 
 # --- math -------------------------------------------------------------------------------
@@ -137,6 +163,8 @@ def markdown() -> MarkdownIt:
     )
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
+    md.add_render_rule("th_open", _render_cell)
+    md.add_render_rule("td_open", _render_cell)
     inline, display = _math(r"\(", r"\)", False), _math(r"\[", r"\]", True)
     md.add_render_rule("math_inline", inline)
     md.add_render_rule("math_inline_double", _math(r"\[", r"\]", False))
@@ -159,7 +187,14 @@ def _images(tokens: Sequence[Token]) -> Iterator[tuple[Token, int]]:
                 yield child, line
 
 
-@cache
+def _has_raw_html(tokens: Sequence[Token]) -> bool:
+    return any(
+        token.type == "html_block"
+        or any(child.type == "html_inline" for child in token.children or ())
+        for token in tokens
+    )
+
+
 def _media_name(path: Path) -> str:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     return f"{digest}{path.suffix.lower()}"
@@ -216,10 +251,61 @@ def _keep_attribute(media: frozenset[str], tag: str, attribute: str, value: str)
     # network, or show some other deck's file that happens to have a media-like name.
     if tag == "img" and attribute == "src":
         return value if value in media else None
+    if attribute == "class":  # nh3 would leave `class=""` where no class is allowed
+        kept = [name for name in value.split() if name in allowed_classes().get(tag, ())]
+        return " ".join(kept) or None
     # Cards are shown from file: URLs on some apps, where `//host/share` is a Windows share.
     if attribute == "href" and _is_network_path(value):
         return None
     return value
+
+
+@cache
+def allowed_classes() -> dict[str, set[str]]:
+    """The classes this renderer writes, and no others: a note's own `class="card"` (or any
+    class the card's or Anki's CSS gives a meaning) could restyle, hide or cover the card."""
+    from pygments.lexers import get_all_lexers
+    from pygments.token import STANDARD_TYPES
+
+    languages = {f"language-{aliases[0]}" for _, aliases, *_ in get_all_lexers() if aliases}
+    return {
+        "span": {name for name in STANDARD_TYPES.values() if name},
+        "pre": {"highlight"},
+        "code": languages,
+        "div": {"math", "code-label"},
+    }
+
+
+@lru_cache(maxsize=256)  # one per set of images: most notes have none, and share one
+def _cleaner(media: frozenset[str]) -> nh3.Cleaner:
+    # Made once, not per call: handing nh3 the allowlists costs more than cleaning a note.
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=partial(_keep_attribute, media),
+        url_schemes={"http", "https", "mailto"},
+        strip_comments=True,
+        allowed_classes=allowed_classes(),
+    )
+
+
+# Anki reads `[sound:file]` and `[anki:tts]…[/anki:tts]` in card text as things to play, and
+# it does so in the HTML, before the browser sees it. Text about them must stay text.
+_PLAY_TAG = re.compile(r"\[(sound|anki):", re.IGNORECASE)
+
+
+def inert(html: str) -> str:
+    """HTML that shows the same but that Anki finds nothing to play in: `:` as `&#58;`.
+
+    Safe anywhere, text or attribute value: the browser reads `&#58;` back as `:`.
+    """
+    return _PLAY_TAG.sub(lambda tag: f"[{tag.group(1)}&#58;", html)
+
+
+def plain_field(text: str) -> str:
+    """Plain text as a field: Anki treats every field as HTML, so `<img onerror>` would run."""
+    return inert(escape(text))
 
 
 def sanitise(html: str, media: frozenset[str] = frozenset()) -> str:
@@ -227,15 +313,7 @@ def sanitise(html: str, media: frozenset[str] = frozenset()) -> str:
 
     `media` names the packaged images an `<img src>` may refer to; every other source goes.
     """
-    return nh3.clean(
-        html,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags={"script", "style"},
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        attribute_filter=partial(_keep_attribute, media),
-        url_schemes={"http", "https", "mailto"},
-        strip_comments=True,
-    )
+    return _cleaner(media).clean(html)
 
 
 # --- notes ------------------------------------------------------------------------------
@@ -263,6 +341,19 @@ def _too_deep(tokens: Sequence[Token], limit: int) -> Token | None:
     return None
 
 
+def _package_images(tokens: Sequence[Token], first_line: int, ctx: _Context) -> None:
+    """Point every image at its packaged copy, or say why it cannot be packaged."""
+    base: Path | None = None
+    for image, line in _images(tokens):
+        base = base or ctx.note.path.parent.resolve()  # only for notes with images: a syscall
+        media = _resolve_image(str(image.attrGet("src") or ""), base, ctx.root)
+        if isinstance(media, str):
+            ctx.diagnostics.append(error(ctx.note.display, first_line + line, media))
+            continue
+        ctx.media[media.name] = media
+        image.attrSet("src", media.name)
+
+
 def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
     if not markdown_text:
         return ""
@@ -273,17 +364,15 @@ def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
         line = first_line + (deepest.map[0] if deepest.map else 0)
         message = "quotes or lists nested too deeply; what is inside the deepest ones is not shown"
         ctx.diagnostics.append(warning(ctx.note.display, line, message))
-    base = ctx.note.path.parent.resolve()
-    for image, line in _images(tokens):
-        src = image.attrGet("src")
-        media = _resolve_image(str(src or ""), base, ctx.root)
-        if isinstance(media, str):
-            ctx.diagnostics.append(error(ctx.note.display, first_line + line, media))
-            continue
-        ctx.media[media.name] = media
-        image.attrSet("src", media.name)
-    html = md.renderer.render(tokens, md.options, {})
-    return sanitise(html, frozenset(ctx.media)).strip()
+    _package_images(tokens, first_line, ctx)
+    # Code skips the sanitiser only where nothing can reach inside it: with raw HTML, an open
+    # tag or attribute could surround the slot, so such notes are sanitised whole.
+    set_aside = _SLOT not in markdown_text and not _has_raw_html(tokens)
+    env: dict[str, list[str]] = {"code": []} if set_aside else {}
+    html = sanitise(md.renderer.render(tokens, md.options, env), frozenset(ctx.media))
+    if env:
+        html = _SLOT_PATTERN.sub(lambda slot: env["code"][int(slot.group(1))], html)
+    return inert(html).strip()
 
 
 def _render_question(ctx: _Context) -> str:
@@ -292,7 +381,7 @@ def _render_question(ctx: _Context) -> str:
         # Only body images are packaged; one in the heading would silently lose its source.
         message = "image in a question heading; put it in the question detail below the heading"
         ctx.diagnostics.append(error(ctx.note.display, ctx.note.line, message))
-    return sanitise(markdown().renderer.render(tokens, markdown().options, {}))
+    return inert(sanitise(markdown().renderer.render(tokens, markdown().options, {})))
 
 
 def _is_blank(html: str) -> bool:
@@ -314,9 +403,14 @@ def _emptied(ctx: _Context, question: str, answer: str) -> None:
             ctx.diagnostics.append(warning(note.display, line, message))
 
 
-def render_note(note: SourceNote, content_root: Path) -> RenderResult:
-    """Card HTML for one note, or the located reasons it cannot be rendered."""
-    ctx = _Context(note=note, root=content_root.resolve(), media={}, diagnostics=[])
+def render_note(note: SourceNote, content_root: Path, *, resolved: bool = False) -> RenderResult:
+    """Card HTML for one note, or the located reasons it cannot be rendered.
+
+    `resolved=True` says `content_root` is resolved already: a build renders thousands of
+    notes against one folder, and resolving it is a system call per path part.
+    """
+    root = content_root if resolved else content_root.resolve()
+    ctx = _Context(note=note, root=root, media={}, diagnostics=[])
     question = _render_question(ctx)
     detail = _render_block(note.detail, note.detail_line, ctx)
     answer = _render_block(note.answer, note.answer_line, ctx)

@@ -84,3 +84,34 @@ def test_plain_text_fields_cannot_carry_html(in_tmp: Path) -> None:
     assert fields["Topic"] == "&lt;img src=x onerror=alert(1)&gt;"
     assert fields["Source"] == "&lt;b&gt;x.md:4"
     assert "<img" not in fields["Key"] and "&lt;img" in fields["Key"]
+
+
+def test_sound_and_tts_tags_are_text_not_players(in_tmp: Path) -> None:
+    # Anki plays `[sound:…]` and `[anki:tts]` found anywhere in card HTML, code included.
+    write(
+        in_tmp / "content" / "anki.md",
+        "---\ntopic: '[sound:topic.mp3]'\n---\n"
+        "## What does [sound:q.mp3] do?\n\n"
+        "It plays `[sound:inline.mp3]`; [anki:tts lang=en_US]this[/anki:tts] speaks.\n\n"
+        '```python\nprint("[SOUND:code.mp3]")\n```\n',
+    )
+    assert build() == 0
+    from anki.collection import Collection
+
+    (note,) = import_into_anki(in_tmp / DECK, in_tmp / "c.anki2")
+    assert note["fields"]["Topic"] == "[sound&#58;topic.mp3]"  # shown as typed, never played
+    col = Collection(str(in_tmp / "c.anki2"))
+    try:
+        (card_id,) = col.find_cards("")
+        card = col.get_card(card_id)
+        assert card.question_av_tags() == [] and card.answer_av_tags() == []
+        answer = card.answer()
+    finally:
+        col.close()
+    # What the browser shows is still what was written.
+    from html import unescape
+
+    shown = unescape(answer)
+    text = shown.replace('<span class="s2">', "").replace("</span>", "")
+    for written in ("[sound:q.mp3]", "[sound:inline.mp3]", "[anki:tts lang=en_US]", "[SOUND:code"):
+        assert written in text

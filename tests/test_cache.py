@@ -56,9 +56,9 @@ def _counting(
     calls: list[object] = []
     original = getattr(module, name)
 
-    def counted(item: object, *rest: object) -> object:
+    def counted(item: object, *rest: object, **options: object) -> object:
         calls.append(item)
-        return original(item, *rest)
+        return original(item, *rest, **options)
 
     monkeypatch.setattr(module, name, counted)
     return calls

@@ -296,6 +296,14 @@ SAFE_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "align", "scope"},
 }
 NOT_CSS_ATTRIBUTES = frozenset({"class", "title", "alt", "href"})
+# Classes that mean something on the card: the template's own and Anki's. A note field that
+# carries one can restyle, hide or cover parts of the card.
+TEMPLATE_CLASSES = frozenset(
+    name
+    for path in (Path(__file__).resolve().parent.parent / "templates").glob("*.html")
+    for value in re.findall(r'class="([^"]*)"', path.read_text(encoding="utf-8"))
+    for name in value.split()
+) | {"card", "nightMode", "night_mode"}
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
@@ -332,6 +340,8 @@ class _Audit(HTMLParser):
             # scheme is checked below) are not CSS.
             if name not in NOT_CSS_ATTRIBUTES and "url(" in re.sub(r"\s", "", value).lower():
                 self.problems.append(f"url( in <{tag} {name}>")
+            if name == "class" and (borrowed := TEMPLATE_CLASSES.intersection(value.split())):
+                self.problems.append(f"<{tag} class> borrows the card's {sorted(borrowed)}")
             if name == "href" and (problem := _href_problem(value)):
                 self.problems.append(problem)
             if name == "src" and value not in self.media:
@@ -414,7 +424,8 @@ def test_sanitising_keeps_what_is_harmless(hostile: _Built) -> None:
         'href="mailto:someone@example.org"',
         "<b>bold</b>",
         "Fake answer",
-        '<div class="q-wrap">a class is fine, an id is not</div>',
+        "<div>neither a class of the card's own nor an id</div>",
+        '<td align="right">right-aligned cell</td>',
         "&lt;script&gt;alert(13)&lt;/script&gt;",
         f'src="{next(iter(hostile.media))}"',
     ):

@@ -186,3 +186,11 @@ def test_bad_images_are_located_errors(markdown: str, message: str, tmp_path: Pa
     result = render_note(_note(markdown, tmp_path), tmp_path / "content")
     assert result.note is None
     assert str(result.diagnostics[0]).startswith(message)
+
+
+def test_table_alignment_survives_the_sanitiser(tmp_path: Path) -> None:
+    result = render_note(_note("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |", tmp_path), tmp_path)
+    assert result.note is not None
+    html = result.note.answer
+    assert '<td align="left">1</td>' in html and '<td align="right">3</td>' in html
+    assert '<th align="center">b</th>' in html and "style=" not in html
