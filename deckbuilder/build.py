@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,10 +27,10 @@ from .ledger import (
     Reconciled,
     Report,
     content_hash,
-    dumps,
     read_ledger,
     reconcile,
     removal_notice,
+    same_text,
 )
 from .notetype import FIELDS, NoteType, load_note_type
 from .package import Package, PackageMedia, PackageNote
@@ -46,7 +48,7 @@ _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BuildPlan:
     """Everything a build found: what to write (None when there are errors) and why not."""
 
@@ -97,29 +99,31 @@ def _apply(function: Callable[[_Item], _Result], chunk: Sequence[_Item]) -> list
 
 def _map(
     function: Callable[[_Item], _Result],
-    items: Sequence[_Item],
+    items: Iterable[_Item],
     pool: Executor | None,
     chunk: int,
     report: Callable[[int], None],
 ) -> Iterator[_Result]:
     """`function` over `items`, results in order, in worker processes when a pool is given.
 
-    A generator: the caller stores each result while the workers go on with the next.
+    A generator: the caller stores each result while the workers go on with the next. Each
+    item and result is let go once handed on (100,000 notes' worth would otherwise stay).
     """
     if pool is None:
         for done, item in enumerate(items, 1):
             yield function(item)
             report(done)
         return
-    futures = [
-        pool.submit(_apply, function, items[start : start + chunk])
-        for start in range(0, len(items), chunk)
-    ]
+    items = iter(items)
+    futures = deque(
+        pool.submit(_apply, function, batch)
+        for batch in iter(lambda: list(islice(items, chunk)), [])
+    )
     done = 0
-    for future in futures:
-        results = future.result()
-        yield from results
+    while futures:
+        results = futures.popleft().result()
         done += len(results)
+        yield from results
         report(done)
 
 
@@ -202,24 +206,36 @@ def _render_all(
     workers: _Workers,
     progress: Progress,
 ) -> list[RenderResult]:
-    """Every note's rendering: cached when its Markdown and images are unchanged, else anew."""
-    results: list[RenderResult | None] = [
-        None if found is None else RenderResult(found, ())
-        for found in cache.rendered(notes, content_dir)
-    ]
+    """Every note's rendering: cached when its Markdown and images are unchanged, else anew.
+
+    The results hold their notes `placed()`, without Markdown, and so does `notes` once this
+    returns: each note's Markdown is let go as its HTML comes, not all at the end.
+    """
+    results: list[RenderResult | None] = [None] * len(notes)
+    for index, found in enumerate(cache.rendered(notes, content_dir)):
+        if found is not None:
+            results[index] = RenderResult(_placed(found), ())
+            notes[index] = found.note.placed()
     missing = [index for index, found in enumerate(results) if found is None]
     pool = workers.pool() if len(missing) > PARALLEL_RENDER_NOTES else None
     render = partial(_render_detached, content_dir.resolve())
     report = partial(progress.update, "rendering", total=len(missing))
-    to_render = [notes[index] for index in missing]
+    to_render = (notes[index] for index in missing)
     for index, detached in zip(
         missing, _map(render, to_render, pool, _RENDER_CHUNK, report), strict=True
     ):
         result = _attach(detached, notes[index])
         if result.note is not None and not result.diagnostics:
-            cache.store_rendered(result.note, content_dir)
+            cache.store_rendered(result.note, content_dir)  # keyed by the note with its Markdown
+        if result.note is not None:
+            result = RenderResult(_placed(result.note), result.diagnostics)
         results[index] = result
+        notes[index] = notes[index].placed()
     return [result for result in results if result is not None]
+
+
+def _placed(rendered: RenderedNote) -> RenderedNote:
+    return dataclasses.replace(rendered, note=rendered.note.placed())
 
 
 def _source_file(note: SourceNote, content_dir: Path) -> str:
@@ -290,50 +306,58 @@ def _removed_note(entry: Entry, note_id: int) -> PackageNote:
     return PackageNote(entry.guid, note_id, values, tags, entry.modified, has_card=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Content:
-    sources: list[SourceFile]
-    unreadable: list[Diagnostic]  # files and folders that could not be read
-    notes: list[SourceNote]
-    read_problems: list[Diagnostic]
-    rendered: list[RenderedNote]
-    render_problems: list[Diagnostic]
+    sources: str  # fingerprint of every file read and every one that could not be
+    problems: list[Diagnostic]
+    rendered: list[RenderedNote]  # their notes without Markdown (see `SourceNote.placed`)
 
 
 def _read_and_render(content_dir: Path, cache: BuildCache, progress: Progress) -> _Content:
+    """Every note rendered. Only what comes after is kept: a large deck's Markdown (the files,
+    then each note's) is let go as soon as it has been used."""
     if not content_dir.is_dir():
         missing = error(display_path(content_dir), None, "content folder not found")
-        return _Content([], [], [], [missing], [], [])
+        return _Content("", [missing], [])
     sources, unreadable = _read_sources(content_dir)
+    fingerprint = _sources_fingerprint(sources, unreadable)
     workers = _Workers()  # one pool for both steps
     try:
         notes, problems = _notes_of(_parse_all(sources, cache, workers, progress), unreadable)
+        del sources
+        problems.extend(duplicate_keys(notes))
+        if not notes and not any(p.severity == "error" for p in problems):
+            problems.append(
+                error(display_path(content_dir), None, "no questions found in any *.md file")
+            )
         answered = [note for note in notes if note.answer]
+        del notes
         results = _render_all(answered, content_dir, cache, workers, progress)
     finally:
         workers.close()
     rendered = [result.note for result in results if result.note is not None]
-    render_problems = [problem for result in results for problem in result.diagnostics]
-    return _Content(sources, unreadable, notes, problems, rendered, render_problems)
+    problems.extend(problem for result in results for problem in result.diagnostics)
+    return _Content(fingerprint, problems, rendered)
 
 
 # --- replaying a build --------------------------------------------------------------------
 
 
-def _inputs_hash(
-    sources: Sequence[SourceFile],
-    unreadable: Sequence[Diagnostic],
-    note_type: NoteType,
-    config: DeckConfig,
-    folders: tuple[Path, Path],
-) -> str:
-    # Messages name paths as given, relative to the working directory: both are inputs too.
-    fingerprint = Fingerprint("inputs", os.getcwd(), *map(str, folders), repr(config))
-    fingerprint.add(note_type)
+def _sources_fingerprint(sources: Sequence[SourceFile], unreadable: Sequence[Diagnostic]) -> str:
+    fingerprint = Fingerprint("sources")
     for source in sources:
         fingerprint.add(*(getattr(source, field.name) for field in dataclasses.fields(source)))
     for problem in unreadable:
         fingerprint.add(problem)
+    return fingerprint.hexdigest()
+
+
+def _inputs_hash(
+    sources: str, note_type: NoteType, config: DeckConfig, folders: tuple[Path, Path]
+) -> str:
+    # Messages name paths as given, relative to the working directory: both are inputs too.
+    fingerprint = Fingerprint("inputs", os.getcwd(), *map(str, folders), repr(config), sources)
+    fingerprint.add(note_type)
     return fingerprint.hexdigest()
 
 
@@ -350,7 +374,8 @@ def current_inputs(content_dir: Path, templates_dir: Path, config: DeckConfig) -
     note_type = load_note_type(templates_dir, config.note_type_name)
     if isinstance(note_type, list):
         return None
-    return _inputs_hash(sources, unreadable, note_type, config, (content_dir, templates_dir))
+    sources_fingerprint = _sources_fingerprint(sources, unreadable)
+    return _inputs_hash(sources_fingerprint, note_type, config, (content_dir, templates_dir))
 
 
 def plan_build(
@@ -368,13 +393,7 @@ def plan_build(
     unchanged notes; the plan is the same with or without it.
     """
     content = _read_and_render(content_dir, cache or BuildCache(None), progress)
-    notes, rendered, problems = content.notes, content.rendered, content.read_problems
-    problems.extend(duplicate_keys(notes))
-    if not notes and not any(p.severity == "error" for p in problems):
-        problems.append(
-            error(display_path(content_dir), None, "no questions found in any *.md file")
-        )
-    problems.extend(content.render_problems)
+    rendered, problems = content.rendered, content.problems
     note_type = load_note_type(templates_dir, config.note_type_name)
     if isinstance(note_type, list):
         problems.extend(note_type)
@@ -387,6 +406,7 @@ def plan_build(
     assert isinstance(note_type, NoteType) and isinstance(ledger, Ledger)
     current = [_current(item, content_dir) for item in rendered]
     reconciled = reconcile(ledger, current, note_type_hash(note_type), now)
+    del current  # 100,000 of them: not kept while the package is made
     media = {m.name: PackageMedia(m.name, m.source) for r in rendered for m in r.media}
     package = Package(
         deck_id=stable_id("deck", config.namespace),
@@ -403,11 +423,9 @@ def plan_build(
     changed = (
         not ledger_file.exists()
         or reconciled.ledger != ledger
-        or dumps(reconciled.ledger) != dumps(ledger)
+        or not same_text(reconciled.ledger, ledger)
     )
-    inputs = _inputs_hash(
-        content.sources, content.unreadable, note_type, config, (content_dir, templates_dir)
-    )
+    inputs = _inputs_hash(content.sources, note_type, config, (content_dir, templates_dir))
     return BuildPlan(package, diagnostics, reconciled.ledger, changed, reconciled.report, inputs)
 
 

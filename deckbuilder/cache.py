@@ -50,7 +50,7 @@ _FLUSH_BYTES = 8 << 20  # queued entries handed to SQLite at a time
 _KEEP_BUILDS = 20  # replay records: one per content folder, output and ledger in use
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Replay:
     """What a successful build reported, to report again when nothing it read has changed."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import time
@@ -24,7 +23,7 @@ from .cache import DEFAULT_FOLDER, BuildCache, Replay, file_digest
 from .config import DeckConfig, load_config
 from .diagnostics import Diagnostic
 from .discover import display_path
-from .ledger import Report, dumps, write_ledger
+from .ledger import Report, text_digest, write_ledger
 from .lint import with_lint
 from .package import write_package
 from .preview import MAX_PREVIEW_CARDS, PREVIEW_NAME, write_preview
@@ -285,7 +284,7 @@ def _record(
     if not cache.writable:
         return
     ledger = file_digest(ledger_file)
-    if ledger != hashlib.sha256(dumps(plan.ledger).encode("utf-8")).hexdigest():
+    if ledger != text_digest(plan.ledger):
         return  # not the ledger this plan wrote or kept: edited meanwhile, or laid out by hand
     images = tuple((str(m.source), file_digest(m.source)) for m in plan.package.media)
     notes = [note for note in plan.package.notes if note.has_card]

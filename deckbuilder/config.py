@@ -11,7 +11,7 @@ from .diagnostics import Diagnostic, error
 DEFAULT_NAME = "Markdown Flashcards"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeckConfig:
     """`namespace` feeds every note GUID: set it once and never change it (renaming is free)."""
 

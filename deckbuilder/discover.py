@@ -13,7 +13,7 @@ from .diagnostics import Diagnostic, error
 SUFFIX = ".md"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     """One Markdown file: where it is, how to name it in messages, and its text.
 

@@ -16,7 +16,7 @@ LIGHT_CODE_STYLE = "xcode"  # every token colour >= 4.5:1 on its background (WCA
 NIGHT_CODE_STYLE = "monokai"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteType:
     name: str
     front: str

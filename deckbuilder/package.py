@@ -12,7 +12,7 @@ import stat
 import tempfile
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ STALE_AFTER = 3600  # seconds; far longer than any build takes
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageNote:
     """One note exactly as it goes into the package.
 
@@ -44,13 +44,13 @@ class PackageNote:
     has_card: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageMedia:
     name: str
     source: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Package:
     deck_id: int
     deck_name: str
@@ -75,24 +75,48 @@ def _genanki_model(package: Package) -> genanki.Model:
     )
 
 
-def _write_notes(cursor: sqlite3.Cursor, package: Package, model: genanki.Model) -> None:
-    """Each note with its own ID and modification time, written by genanki.
+# A new card's columns after its mod and usn: type, queue, due, interval, ease, reviews,
+# lapses, left, original due, original deck, flags (all 0: new, never studied) and data.
+_NEW_CARD = (0,) * 11 + ("",)
+_Row = tuple[object, ...]
 
-    genanki gives every row one build time and IDs from a counter; each note is therefore
-    written on its own with `modified` as the time and an ID source that yields the note's
-    ID for the note and again for its card (a note has one card, as Anki numbers them).
+
+def _note_rows(notes: Sequence[PackageNote], model: genanki.Model) -> Iterator[_Row]:
+    for note in notes:
+        tags, fields = f" {' '.join(note.tags)} ", "\x1f".join(note.fields)
+        sort_field = note.fields[model.sort_field_index]  # what genanki.Note.sort_field gives
+        yield (note.note_id, note.guid, model.model_id, note.modified, -1, tags, fields, sort_field,
+               0, 0, "")  # fmt: skip
+
+
+def _card_rows(notes: Sequence[PackageNote], model: genanki.Model, deck_id: int) -> Iterator[_Row]:
+    ords: dict[tuple[bool, ...], list[int]] = {}
+    for note in notes:
+        if not note.has_card:
+            continue
+        # genanki decides which cards a note has, from which of its fields are empty: asked
+        # once per pattern of empty fields, not once per note.
+        filled = tuple(bool(field) for field in note.fields)
+        if filled not in ords:
+            made = genanki.Note(model=model, fields=list(note.fields), guid=note.guid)
+            ords[filled] = [card.ord for card in made.cards]
+        for ord_ in ords[filled]:
+            yield (note.note_id, note.note_id, deck_id, ord_, note.modified, -1, *_NEW_CARD)
+
+
+def _write_notes(cursor: sqlite3.Cursor, package: Package, model: genanki.Model) -> None:
+    """Notes and cards with genanki's columns, each with its own ID and modification time.
+
+    genanki gives every row one build time and IDs from a counter, and writes one row per
+    call; here the rows stream to SQLite in bulk. A card takes its note's ID (a note has one
+    card, as Anki numbers them).
     """
     # In ID order: each row then lands at the end of its table and indexes. In any other order
     # SQLite rewrites pages all over a file larger than its cache (100,000 notes: 10x slower).
-    for note in sorted(package.notes, key=lambda note: note.note_id):
-        genanki_note = genanki.Note(
-            model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid
-        )
-        genanki_note.write_to_db(
-            cursor, note.modified, package.deck_id, itertools.repeat(note.note_id)
-        )
-        if not note.has_card:
-            cursor.execute("DELETE FROM cards WHERE nid = ?", (note.note_id,))
+    notes = sorted(package.notes, key=lambda note: note.note_id)
+    cursor.executemany(f"INSERT INTO notes VALUES({','.join('?' * 11)})", _note_rows(notes, model))
+    cards = _card_rows(notes, model, package.deck_id)
+    cursor.executemany(f"INSERT INTO cards VALUES({','.join('?' * 18)})", cards)
 
 
 def _write_collection(package: Package, db_path: Path) -> None:

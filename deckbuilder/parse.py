@@ -10,7 +10,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -58,7 +58,7 @@ RAW_HTML_BLOCKS = tuple(
 ANSWER_HEADING = re.compile(r"^[ \t]*(\*\*|__)?answer(\1)?[ \t]*:?[ \t]*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceNote:
     """One question as written: Markdown parts, where each part starts, and its tags."""
 
@@ -78,14 +78,19 @@ class SourceNote:
     def location(self) -> str:
         return f"{self.display}:{self.line}"
 
+    def placed(self) -> SourceNote:
+        """This note without its Markdown: what it is and where, all that is needed of it
+        once rendered. A large deck's Markdown need not stay in memory beside its HTML."""
+        return replace(self, question="", detail="", answer="")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class ParsedFile:
     notes: tuple[SourceNote, ...]
     diagnostics: tuple[Diagnostic, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Heading:
     start: int  # 0-based first line
     end: int  # 0-based line after the heading
@@ -93,7 +98,7 @@ class _Heading:
     content: str  # raw inline Markdown of the heading text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _FrontMatter:
     topic: str | None
     tags: tuple[str, ...]
@@ -242,7 +247,7 @@ def _unclosed_blocks(
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _QuestionHead:
     title: str  # inline Markdown shown on the card
     key: str

@@ -42,7 +42,7 @@ _SRC = re.compile(r'(\bsrc=")([^":/?#]+)(")')
 _SOURCE_LINE = re.compile(r"^(.*):(\d+)$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PreviewCard:
     """One card as Anki rendered it, with what the page shows and searches beside it."""
 

@@ -54,7 +54,7 @@ _SLOT = "\ue000"
 _SLOT_PATTERN = re.compile(f"{_SLOT}([0-9]+){_SLOT}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MediaFile:
     """A file packaged beside the notes, named by content hash (Anki media names are bare)."""
 
@@ -62,7 +62,7 @@ class MediaFile:
     source: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedNote:
     note: SourceNote
     question: str
@@ -71,7 +71,7 @@ class RenderedNote:
     media: tuple[MediaFile, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderResult:
     note: RenderedNote | None
     diagnostics: tuple[Diagnostic, ...]
