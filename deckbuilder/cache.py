@@ -268,13 +268,18 @@ class BuildCache:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def rendered(self, notes: Sequence[SourceNote], root: Path) -> list[RenderedNote | None]:
-        """Each note's rendering as cached (still valid for its images), or None."""
+    def rendered(self, notes: Sequence[SourceNote], root: Path) -> Iterator[RenderedNote | None]:
+        """Each note's rendering as cached (still valid for its images), or None, in order.
+
+        A generator: the caller can let each note's Markdown go before the next is read.
+        """
         keys = [self._remember(note, self._note_key(note, root)) for note in notes]
         self._used["rendered"].update(keys)
-        found = [self._revive(value, notes[i]) for i, value in self._select("rendered", keys)]
-        self._forget_hits(notes, found)
-        return found
+        for index, value in self._select("rendered", keys):
+            hit = self._revive(value, notes[index])
+            if hit is not None:  # only misses are stored later
+                del self._keys[id(notes[index])]
+            yield hit
 
     def _forget_hits(self, items: Sequence[object], found: Sequence[object | None]) -> None:
         for item, hit in zip(items, found, strict=True):  # only misses are stored later

@@ -16,14 +16,15 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .diagnostics import Diagnostic, error
 from .discover import display_path
@@ -135,6 +136,19 @@ def _match_rewordings(notes: Sequence[CurrentNote], old: dict[str, Entry]) -> di
     return matches
 
 
+def _is_same(entry: Entry, note: CurrentNote) -> bool:
+    """The note is exactly as its entry records it: nothing in the entry would change."""
+    return (
+        entry.removed is None
+        and entry.key == note.key
+        and entry.file == note.file
+        and entry.content == note.content
+        and entry.answer == note.answer
+        and entry.question == note.question
+        and entry.tags == note.tags
+    )
+
+
 def reconcile(ledger: Ledger, notes: Sequence[CurrentNote], note_type: str, now: int) -> Reconciled:
     old = {entry.key: entry for entry in ledger.entries}
     reworded = _match_rewordings(notes, old)
@@ -150,6 +164,9 @@ def reconcile(ledger: Ledger, notes: Sequence[CurrentNote], note_type: str, now:
             entry = Entry(note.key, guid, note.question, note.tags, note.file, note.content,
                           note.answer, created=now, modified=now)  # fmt: skip
             new.append(note.location)
+        elif _is_same(before, note):
+            entry = before  # most notes: the very entry, not a copy (100,000 of them)
+            unchanged += 1
         else:
             same = before.content == note.content and before.removed is None
             entry = replace(
@@ -259,7 +276,13 @@ def _entry(raw: Any) -> Entry:
 
 def loads(text: str, namespace: str) -> Ledger:
     data = json.loads(text)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict):
+        raise ValueError(f"unknown ledger format (expected format {FORMAT})")
+    return _ledger(data, (_entry(raw) for raw in data.get("notes", [])), namespace)
+
+
+def _ledger(data: dict[str, Any], entries: Iterable[Entry], namespace: str) -> Ledger:
+    if data.get("format") != FORMAT:
         raise ValueError(f"unknown ledger format (expected format {FORMAT})")
     if data.get("namespace") != namespace:
         raise ValueError(
@@ -271,15 +294,54 @@ def loads(text: str, namespace: str) -> Ledger:
         namespace=namespace,
         note_type=str(note_type.get("hash", "")),
         note_type_modified=int(note_type.get("modified", 0)),
-        entries=tuple(_entry(raw) for raw in data.get("notes", [])),
+        entries=tuple(entries),
     )
+
+
+# The first lines exactly as `text_parts` writes them.
+_HEAD = re.compile(
+    r'\{\n  "format": (-?\d+),\n  "namespace": ("(?:[^"\\\n]|\\.)*"),\n'
+    r'  "note_type": (\{[^\n]*\}),\n  "notes": \[\n\Z'
+)
+
+
+def _read_as_written(handle: TextIO, namespace: str) -> Ledger | None:
+    """The ledger read a line at a time, or None when it is not laid out as `text_parts`
+    writes it (edited by hand: then it is read as any JSON). One note's JSON at a time, not
+    the whole file's: 100,000 notes would otherwise take 100 MB more while being read."""
+    head = _HEAD.match("".join(handle.readline() for _ in range(5)))
+    if head is None:
+        return None
+    data = {
+        "format": int(head.group(1)),
+        "namespace": json.loads(head.group(2)),
+        "note_type": json.loads(head.group(3)),
+    }
+    if not isinstance(data["note_type"], dict):
+        return None
+    entries: list[Entry] = []
+    last = ""  # the previous note's line: every one but the final one ends with a comma
+    for line in handle:
+        if line == "  ]\n":
+            break
+        if not line.startswith("    {") or (last and not last.endswith(",\n")):
+            return None
+        entries.append(_entry(json.loads(line.removesuffix("\n").removesuffix(","))))
+        last = line
+    else:
+        return None
+    if last.endswith(",\n") or handle.read() != "}\n":
+        return None
+    return _ledger(data, entries, namespace)
 
 
 def read_ledger(path: Path, namespace: str) -> Ledger | Diagnostic:
     if not path.exists():
         return Ledger(namespace=namespace)
     try:
-        return loads(path.read_text(encoding="utf-8"), namespace)
+        with path.open(encoding="utf-8", newline="") as handle:
+            ledger = _read_as_written(handle, namespace)
+        return ledger if ledger is not None else loads(path.read_text(encoding="utf-8"), namespace)
     except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
         return error(display_path(path), None, f"cannot use the ledger: {exc}")
 

@@ -49,7 +49,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan", "align"},
     "th": {"colspan", "rowspan", "align", "scope"},
 }
-# Private use: markdown-it never writes it, and notes whose source has it take the slow path.
+# Private use: markdown-it writes it only where a note has it (typed, or as `&#xE000;`), and
+# such notes are sanitised whole (see `_render_block`).
 _SLOT = "\ue000"
 _SLOT_PATTERN = re.compile(f"{_SLOT}([0-9]+){_SLOT}")
 
@@ -366,10 +367,14 @@ def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
         ctx.diagnostics.append(warning(ctx.note.display, line, message))
     _package_images(tokens, first_line, ctx)
     # Code skips the sanitiser only where nothing can reach inside it: with raw HTML, an open
-    # tag or attribute could surround the slot, so such notes are sanitised whole.
-    set_aside = _SLOT not in markdown_text and not _has_raw_html(tokens)
-    env: dict[str, list[str]] = {"code": []} if set_aside else {}
-    html = sanitise(md.renderer.render(tokens, md.options, env), frozenset(ctx.media))
+    # tag or attribute could surround a slot; with the slot character in the note's own text
+    # (a link title can hold it), a slot could be forged. Such notes are sanitised whole.
+    env: dict[str, list[str]] = {} if _has_raw_html(tokens) else {"code": []}
+    html = md.renderer.render(tokens, md.options, env)
+    if env and html.count(_SLOT) != 2 * len(env["code"]):
+        env = {}
+        html = md.renderer.render(tokens, md.options, env)
+    html = sanitise(html, frozenset(ctx.media))
     if env:
         html = _SLOT_PATTERN.sub(lambda slot: env["code"][int(slot.group(1))], html)
     return inert(html).strip()

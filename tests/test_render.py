@@ -194,3 +194,22 @@ def test_table_alignment_survives_the_sanitiser(tmp_path: Path) -> None:
     html = result.note.answer
     assert '<td align="left">1</td>' in html and '<td align="right">3</td>' in html
     assert '<th align="center">b</th>' in html and "style=" not in html
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        '[link](https://example.org "&#xE000;0&#xE000;")',  # a slot in an attribute
+        "text \ue0000\ue000 typed as is",
+        "![a](x.png &#xe000;0&#xe000;)",
+    ],
+)
+def test_a_note_cannot_forge_a_code_slot(forged: str, tmp_path: Path) -> None:
+    # Highlighted code is set aside behind private-use slots while the rest is sanitised; a
+    # note that writes such a slot itself must not get code put where it chose.
+    markdown = f"{forged}\n\n```python\nx = 1\n```\n"
+    result = render_note(_note(markdown, tmp_path), tmp_path / "content")
+    html = result.note.answer if result.note else ""
+    assert 'title="<' not in html and html.count("<pre") <= 1
+    if result.note is not None:
+        assert html.count('<pre class="highlight">') == 1
