@@ -102,7 +102,7 @@ class _Grammar:
         if not separator:
             return None
         marker = index
-        while self._content(marker) and not self.is_separator(marker, separator):
+        while self._question_part(marker) and not self.is_separator(marker, separator):
             marker += 1
         if marker == index or not self.is_separator(marker, separator):
             return None
@@ -118,9 +118,9 @@ class _Grammar:
         if self.cloze is None:
             return None
         line = index
-        while self._content(line) and not self.has_cloze(line):
+        while self._question_part(line) and not self.has_cloze(line):
             line += 1
-        if not (self._content(line) and self.has_cloze(line)):
+        if not (self._question_part(line) and self.has_cloze(line)):
             return None
         return CardSpan("cloze", False, index, self._card_end(line + 1), -1)
 
@@ -167,8 +167,15 @@ class _Grammar:
             and any(self.is_separator(index + 1, s) for s in separators)
         )
 
-    def _content(self, index: int) -> bool:
-        return index < len(self.lines) and not self.lines[index].raw_blank
+    def _question_part(self, index: int) -> bool:
+        """A line that can open a multi-line or cloze card: not blank, and not a single-line
+        card. (The grammar would take `Q1::A1` on the second line of a question into it; the
+        plugin's older and newer line parsers make it a card of its own, as here.)"""
+        return (
+            index < len(self.lines)
+            and not self.lines[index].raw_blank
+            and self.single(index) is None
+        )
 
     def _card_end(self, start: int) -> int:
         end = start
@@ -226,10 +233,10 @@ def _problems(grammar: _Grammar, spans: Sequence[CardSpan]) -> list[tuple[int, s
 
 def _stray_separator(grammar: _Grammar, separator: str) -> str:
     marker = grammar.settings.multi_line_end_marker
-    needs = f"and its end marker `{marker}`" if marker else "right below it"
+    then = f", then a `{marker}` line" if marker else ""
     return (
         f"`{separator}` line makes no card: a multi-line card needs its question on the "
-        f"line(s) right above it and its answer {needs}"
+        f"line(s) right above it and its answer right below it{then}"
     )
 
 

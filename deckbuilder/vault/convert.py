@@ -109,7 +109,9 @@ class Converter:
         return "\n".join(converted).strip("\n")
 
     def _inline(self, piece: Piece, where: _Where) -> str:
-        text, masked = piece.text, piece.masked
+        # Highlights first: embedded text comes converted, its code blocks no longer marked.
+        text = highlights(piece.text)
+        masked = mask_inline(text)
         out: list[str] = []
         done = 0
         for match in _LINK.finditer(masked):
@@ -119,7 +121,7 @@ class Converter:
             out.append(_continued(replacement, "".join(out).rsplit("\n", 1)[-1]))
             done = match.end()
         out.append(text[done:])
-        return highlights("".join(out))
+        return "".join(out)
 
     def _link(self, match: re.Match[str], original: str, piece: Piece, where: _Where) -> str:
         if match.group("inner") is None:

@@ -128,7 +128,7 @@ class _Scanner:
             if self.comment is not None:
                 end = rest.find(self.comment)
                 if end < 0:
-                    return "".join(kept)
+                    break
                 rest, self.comment = rest[end + len(self.comment) :], None
                 continue
             opener = _first_comment_opener(rest)
@@ -139,7 +139,7 @@ class _Scanner:
             kept.append(rest[:start])
             rest = rest[start + len(token) :]
             self.comment, self.comment_line = _COMMENT_CLOSERS[token], number
-        return "".join(kept)
+        return raw if kept == [raw] else _joined(kept)
 
     def problems(self) -> list[tuple[int, str]]:
         found: list[tuple[int, str]] = []
@@ -156,6 +156,18 @@ class _Scanner:
                 )
             )
         return found
+
+
+def _joined(parts: list[str]) -> str:
+    """What is left of a line around its comments: one space where a comment sat between
+    words, none at its end (two would be a Markdown hard break)."""
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        if text.strip():
+            text = text.rstrip(" \t") + " " + part.lstrip(" \t")
+        else:  # only indentation so far: keep it as it was
+            text += part.lstrip(" \t") if text else part
+    return text.rstrip(" \t") if text.strip() else ""
 
 
 def _first_comment_opener(text: str) -> tuple[int, str] | None:

@@ -60,7 +60,7 @@ class _Decks:
 
     front_matter: tuple[str, ...]
     lines: tuple[tuple[int, tuple[str, ...]], ...]
-    folder: str | None  # with convertFoldersToDecks: the note's folder as a deck
+    folder: str | None  # with convertFoldersToDecks: the note's folder as a deck, else None
 
     def of(self, start: int, leading: str | None) -> tuple[str, ...]:
         if self.folder is not None:
@@ -93,7 +93,7 @@ def parse_vault_note(
     scanned = scan_note(text)
     names, front_matter_read = front_matter_tags(scanned.front_matter)
     decks = _decks(scanned.lines, names, vault_path, settings)
-    if not (decks.front_matter or decks.lines or decks.folder is not None):
+    if not (decks.front_matter or decks.lines or decks.folder):
         return _unread_front_matter(scanned, display, settings, front_matter_read)
     found = find_cards(scanned.lines, settings)
     decks = _Decks(decks.front_matter, _outside(decks.lines, found.spans), decks.folder)
@@ -129,7 +129,10 @@ def _decks(
         if found:
             by_line.append((index, found))
     folder = posixpath.dirname(vault_path)
-    folder_deck = "::".join(folder.split("/")) if settings.folders_to_decks and folder else None
+    # With convertFoldersToDecks the folder is the deck, tags never are (the vault root: "").
+    folder_deck = (
+        "::".join(folder.split("/") if folder else []) if settings.folders_to_decks else None
+    )
     return _Decks(front_matter, tuple(by_line), folder_deck)
 
 
