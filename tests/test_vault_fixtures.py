@@ -40,7 +40,9 @@ def parse_vault(vault: Path) -> dict[str, object]:
     notes: dict[str, object] = {}
     for name in index.notes():
         path = index.absolute(name)
-        note = parse_vault_note(path.read_text(encoding="utf-8"), path, f"vault/{name}", index, settings)
+        note = parse_vault_note(
+            path.read_text(encoding="utf-8"), path, f"vault/{name}", index, settings
+        )
         notes[name] = {
             "cards": [_card(card) for card in note.cards],
             "media": [media.relative_to(index.root).as_posix() for media in note.media],

@@ -51,7 +51,9 @@ class VaultIndex:
         self._texts: dict[str, str | None] = {}
         for file in files:
             relative = self.vault_path(Path(file) if Path(file).is_absolute() else self.root / file)
-            if relative is not None and relative.casefold() not in self._by_path:
+            if relative is None or any(part.startswith(".") for part in relative.split("/")):
+                continue
+            if relative.casefold() not in self._by_path:
                 self._by_path[relative.casefold()] = relative
                 self._by_name[posixpath.basename(relative).casefold()].append(relative)
 

@@ -122,7 +122,7 @@ class _Scanner:
         return False
 
     def _without_comments(self, number: int, raw: str) -> str:
-        kept: list[str] = []
+        kept: list[str] = [""] if self.comment is not None else []  # a comment sat first
         rest = raw
         while rest:
             if self.comment is not None:
@@ -165,8 +165,8 @@ def _joined(parts: list[str]) -> str:
     for part in parts[1:]:
         if text.strip():
             text = text.rstrip(" \t") + " " + part.lstrip(" \t")
-        else:  # only indentation so far: keep it as it was
-            text += part.lstrip(" \t") if text else part
+        else:  # only indentation so far: keep it, and add none
+            text += part.lstrip(" \t")
     return text.rstrip(" \t") if text.strip() else ""
 
 
