@@ -70,21 +70,51 @@ def cloze_pattern(settings: VaultSettings) -> re.Pattern[str] | None:
     return re.compile("|".join(parts)) if parts else None
 
 
+def _first_from(flags: Sequence[bool]) -> list[int]:
+    """For every index, the first index at or after it whose flag is set (len when none)."""
+    first = [len(flags)] * (len(flags) + 2)
+    for index in range(len(flags) - 1, -1, -1):
+        first[index] = index if flags[index] else first[index + 1]
+    return first
+
+
 class _Grammar:
+    """The grammar's questions about each line, answered once: a note is read in linear time
+    (the grammar itself re-reads a paragraph from each of its lines)."""
+
     def __init__(self, lines: Sequence[NoteLine], settings: VaultSettings) -> None:
         self.lines = lines
         self.settings = settings
         self.cloze = cloze_pattern(settings)
+        self.singles = [self._single(index) for index in range(len(lines))]
+        separators = {True: settings.multi_line_reversed, False: settings.multi_line}
+        self.is_separator = {
+            reverse: [self._separator_line(line, separator) for line in lines]
+            for reverse, separator in separators.items()
+        }
+        part = [
+            not line.raw_blank and single is None
+            for line, single in zip(lines, self.singles, strict=True)
+        ]
+        self.next_not_part = _first_from([not flag for flag in part])
+        self.next_separator = {
+            reverse: _first_from(flags) for reverse, flags in self.is_separator.items()
+        }
+        self.next_cloze = _first_from(
+            [flag and self._has_cloze(line) for flag, line in zip(part, lines, strict=True)]
+        )
+        self.next_end = _first_from([self._is_end(line) for line in lines])
+        self.next_question = _first_from([self._question_line(i) for i in range(len(lines))])
 
     def card_at(self, index: int) -> CardSpan | None:
         return (
-            self.single(index)
+            self.singles[index]
             or self.multi(index, reverse=True)
             or self.multi(index, reverse=False)
             or self.cloze_card(index)
         )
 
-    def single(self, index: int) -> CardSpan | None:
+    def _single(self, index: int) -> CardSpan | None:
         line = self.lines[index]
         if line.protected or line.raw_blank:
             return None
@@ -98,13 +128,11 @@ class _Grammar:
         return None
 
     def multi(self, index: int, reverse: bool) -> CardSpan | None:
+        """Question lines (not blank, no single-line card among them), the separator line,
+        then the answer."""
         separator = self.settings.multi_line_reversed if reverse else self.settings.multi_line
-        if not separator:
-            return None
-        marker = index
-        while self._question_part(marker) and not self.is_separator(marker, separator):
-            marker += 1
-        if marker == index or not self.is_separator(marker, separator):
+        marker = self.next_separator[reverse][index]
+        if marker == index or marker >= self.next_not_part[index]:
             return None
         end, cut_short = self._answer_end(marker + 1)
         at_marker = bool(self.settings.multi_line_end_marker) and not cut_short
@@ -115,33 +143,10 @@ class _Grammar:
         return CardSpan("multi", reverse, index, end, marker, separator, after, cut_short)
 
     def cloze_card(self, index: int) -> CardSpan | None:
-        if self.cloze is None:
+        line = self.next_cloze[index]
+        if line >= self.next_not_part[index]:
             return None
-        line = index
-        while self._question_part(line) and not self.has_cloze(line):
-            line += 1
-        if not (self._question_part(line) and self.has_cloze(line)):
-            return None
-        return CardSpan("cloze", False, index, self._card_end(line + 1), -1)
-
-    def has_cloze(self, index: int) -> bool:
-        line = self.lines[index]
-        return (
-            self.cloze is not None and not line.protected and bool(self.cloze.search(line.masked))
-        )
-
-    def is_separator(self, index: int, separator: str) -> bool:
-        if index >= len(self.lines) or not separator:
-            return False
-        line = self.lines[index]
-        return not line.protected and line.text.strip() == separator.strip()
-
-    def is_end(self, index: int) -> bool:
-        line = self.lines[index]
-        marker = self.settings.multi_line_end_marker
-        if marker:
-            return not line.protected and line.text.rstrip() == marker
-        return line.raw_blank
+        return CardSpan("cloze", False, index, self.next_end[line + 1], -1)
 
     def _answer_end(self, start: int) -> tuple[int, bool]:
         """Where an answer ends, and whether the next card's question ended it.
@@ -151,37 +156,34 @@ class _Grammar:
         (src/parser/parser.ts, state MULTILINE_SEPARATOR) instead gives the line above a `?`
         to a new card, as its author meant; so does this, with a warning.
         """
-        end = start
-        while end < len(self.lines) and not self.is_end(end):
-            if end > start and self._question_line(end):
-                return end, True
-            end += 1
-        return end, False
+        end, question = self.next_end[start], self.next_question[start + 1]
+        return (question, True) if question < end else (end, False)
+
+    def _has_cloze(self, line: NoteLine) -> bool:
+        return (
+            self.cloze is not None and not line.protected and bool(self.cloze.search(line.masked))
+        )
+
+    @staticmethod
+    def _separator_line(line: NoteLine, separator: str) -> bool:
+        return bool(separator) and not line.protected and line.text.strip() == separator.strip()
+
+    def _is_end(self, line: NoteLine) -> bool:
+        marker = self.settings.multi_line_end_marker
+        if marker:
+            return not line.protected and line.text.rstrip() == marker
+        return line.raw_blank
 
     def _question_line(self, index: int) -> bool:
+        """The last line of a question: content, with a separator line right below it."""
         line = self.lines[index]
-        separators = (self.settings.multi_line, self.settings.multi_line_reversed)
+        below = index + 1
         return (
             not (line.protected or line.raw_blank or line.transparent)
-            and not any(self.is_separator(index, s) for s in separators)
-            and any(self.is_separator(index + 1, s) for s in separators)
+            and not any(flags[index] for flags in self.is_separator.values())
+            and below < len(self.lines)
+            and any(flags[below] for flags in self.is_separator.values())
         )
-
-    def _question_part(self, index: int) -> bool:
-        """A line that can open a multi-line or cloze card: not blank, and not a single-line
-        card. (The grammar would take `Q1::A1` on the second line of a question into it; the
-        plugin's older and newer line parsers make it a card of its own, as here.)"""
-        return (
-            index < len(self.lines)
-            and not self.lines[index].raw_blank
-            and self.single(index) is None
-        )
-
-    def _card_end(self, start: int) -> int:
-        end = start
-        while end < len(self.lines) and not self.is_end(end):
-            end += 1
-        return end
 
 
 def find_cards(lines: Sequence[NoteLine], settings: VaultSettings) -> FoundCards:
@@ -200,19 +202,23 @@ def find_cards(lines: Sequence[NoteLine], settings: VaultSettings) -> FoundCards
 
 
 def _problems(grammar: _Grammar, spans: Sequence[CardSpan]) -> list[tuple[int, str]]:
-    inside = {line for span in spans for line in range(span.start, span.end)}
-    separators = [
-        s for s in (grammar.settings.multi_line, grammar.settings.multi_line_reversed) if s
-    ]
+    owner = {line: span for span in spans for line in range(span.start, span.end)}
+    separators = {
+        False: grammar.settings.multi_line,
+        True: grammar.settings.multi_line_reversed,
+    }
     found: list[tuple[int, str]] = []
     for index, line in enumerate(grammar.lines):
-        separator = next((s for s in separators if grammar.is_separator(index, s)), None)
-        if separator is None:
+        separator = next(
+            (s for reverse, s in separators.items() if grammar.is_separator[reverse][index]), None
+        )
+        span = owner.get(index)
+        if separator is None or (span is not None and span.separator == index):
             continue
-        if index not in inside:
+        if span is None:
             found.append((line.number, _stray_separator(grammar, separator)))
-        elif not any(span.shape == "multi" and span.separator == index for span in spans):
-            found.append((line.number, _separator_inside(grammar, spans, index, separator)))
+        elif span.shape != "single":
+            found.append((line.number, _separator_inside(grammar, span, separator)))
     found.extend(
         (grammar.lines[span.end].number, "card starts right below the answer of the card at "
          f"line {grammar.lines[span.start].number}, with no blank line: read as a card of its "
@@ -240,10 +246,7 @@ def _stray_separator(grammar: _Grammar, separator: str) -> str:
     )
 
 
-def _separator_inside(
-    grammar: _Grammar, spans: Sequence[CardSpan], index: int, separator: str
-) -> str:
-    owner = next(span for span in spans if span.start <= index < span.end)
+def _separator_inside(grammar: _Grammar, owner: CardSpan, separator: str) -> str:
     where = grammar.lines[owner.start].number
     return (
         f"`{separator}` line inside the card that starts at line {where}: the plugin reads "

@@ -31,6 +31,9 @@ from .index import VaultIndex, is_image
 from .lines import FILLER, ScannedNote, mask_inline, scan_note
 
 MAX_EMBED_DEPTH = 5
+# Embeds multiply (ten embeds of a note with ten embeds...): a note's cards may show at most
+# this much embedded text in all; past it an embed shows its link text, with one warning.
+MAX_EMBEDDED_CHARACTERS = 1_000_000
 _LINK = re.compile(
     r"(?P<bang>!?)\[\[(?P<inner>[^\[\]\n]+?)\]\]"
     r"|!\[(?P<alt>[^\]\n]*)\]\(\s*(?P<dest><[^<>\n]*>|[^\s()<>]+)"
@@ -97,6 +100,7 @@ class Converter:
     media: list[Path] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _scanned: dict[str, ScannedNote | None] = field(default_factory=dict)
+    _embedded: int = 0  # characters of embedded text so far
 
     def convert(self, pieces: Sequence[Piece]) -> str:
         return self._convert(pieces, _Where(self.note, None))
@@ -185,6 +189,8 @@ class Converter:
         if len(where.chain) >= MAX_EMBED_DEPTH:
             self._warn(piece, where, f"embeds nest deeper than {MAX_EMBED_DEPTH}; not expanded")
             return shown
+        if self._embedded > MAX_EMBEDDED_CHARACTERS:
+            return shown  # warned once, when the limit was passed
         scanned = self._scan(target)
         if scanned is None:
             self._warn(piece, where, f"embedded note {target} cannot be read as UTF-8")
@@ -202,7 +208,14 @@ class Converter:
             if not line.transparent
         ]
         inner = _Where(target, where.at(piece), (*where.chain, key), f" (in the embed of {target})")
-        return self._convert(pieces, inner)
+        text = self._convert(pieces, inner)
+        if self._embedded <= MAX_EMBEDDED_CHARACTERS < self._embedded + len(text):
+            limit = f"{MAX_EMBEDDED_CHARACTERS:,}"
+            self._warn(
+                piece, where, f"embeds show over {limit} characters; the rest are not expanded"
+            )
+        self._embedded += len(text)
+        return text
 
     def _scan(self, target: str) -> ScannedNote | None:
         if target not in self._scanned:
@@ -221,7 +234,9 @@ class Converter:
         return ""
 
     def _warn(self, piece: Piece, where: _Where, message: str) -> None:
-        self.diagnostics.append(warning(self.display, where.at(piece), message + where.via))
+        found = warning(self.display, where.at(piece), message + where.via)
+        if found not in self.diagnostics:  # an embed shown twice has its problems once
+            self.diagnostics.append(found)
 
 
 def _parse_link(inner: str, embed: bool) -> _Link:

@@ -32,6 +32,7 @@ _MATH_BLOCK_OPEN = re.compile(rf"^{_QUOTES}\$\$")
 # letters, digits and dashes; alone on its line it names the block above it.
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^([A-Za-z0-9-]+)[ \t]*$")
 _COMMENT_CLOSERS = {"<!--": "-->", "%%": "%%"}
+_COMMENT_OPENER = re.compile("<!--|%%")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,23 +123,24 @@ class _Scanner:
         return False
 
     def _without_comments(self, number: int, raw: str) -> str:
+        """The line without its comments (and the parts of comments begun above it)."""
+        masked = mask_inline(raw)  # a comment opener inside code is code
         kept: list[str] = [""] if self.comment is not None else []  # a comment sat first
-        rest = raw
-        while rest:
+        at = 0
+        while at < len(raw):
             if self.comment is not None:
-                end = rest.find(self.comment)
+                end = raw.find(self.comment, at)
                 if end < 0:
                     break
-                rest, self.comment = rest[end + len(self.comment) :], None
+                at, self.comment = end + len(self.comment), None
                 continue
-            opener = _first_comment_opener(rest)
+            opener = _COMMENT_OPENER.search(masked, at)
             if opener is None:
-                kept.append(rest)
+                kept.append(raw[at:])
                 break
-            start, token = opener
-            kept.append(rest[:start])
-            rest = rest[start + len(token) :]
-            self.comment, self.comment_line = _COMMENT_CLOSERS[token], number
+            kept.append(raw[at : opener.start()])
+            at = opener.end()
+            self.comment, self.comment_line = _COMMENT_CLOSERS[opener.group()], number
         return raw if kept == [raw] else _joined(kept)
 
     def problems(self) -> list[tuple[int, str]]:
@@ -168,13 +170,6 @@ def _joined(parts: list[str]) -> str:
         else:  # only indentation so far: keep it, and add none
             text += part.lstrip(" \t")
     return text.rstrip(" \t") if text.strip() else ""
-
-
-def _first_comment_opener(text: str) -> tuple[int, str] | None:
-    masked = mask_inline(text)
-    found = [(masked.find(token), token) for token in _COMMENT_CLOSERS]
-    found = [(at, token) for at, token in found if at >= 0]
-    return min(found) if found else None
 
 
 def _split_block_id(text: str) -> tuple[str, str]:
