@@ -97,8 +97,8 @@ class Converter:
     index: VaultIndex
     note: str  # vault path of the note whose cards these are
     display: str
-    media: list[Path] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    media: dict[Path, None] = field(default_factory=dict)  # in order of first use
+    diagnostics: dict[Diagnostic, None] = field(default_factory=dict)  # each problem once
     _scanned: dict[str, ScannedNote | None] = field(default_factory=dict)
     _embedded: int = 0  # characters of embedded text so far
 
@@ -176,9 +176,7 @@ class Converter:
         return f"![{alt}](<{relative}>)"
 
     def _add_media(self, target: str) -> None:
-        path = self.index.absolute(target)
-        if path not in self.media:
-            self.media.append(path)
+        self.media[self.index.absolute(target)] = None
 
     def _embed_note(self, target: str, link: _Link, piece: Piece, where: _Where) -> str:
         key = (target.casefold(), link.subpath.casefold())
@@ -234,9 +232,8 @@ class Converter:
         return ""
 
     def _warn(self, piece: Piece, where: _Where, message: str) -> None:
-        found = warning(self.display, where.at(piece), message + where.via)
-        if found not in self.diagnostics:  # an embed shown twice has its problems once
-            self.diagnostics.append(found)
+        # An embed shown twice has its problems once.
+        self.diagnostics[warning(self.display, where.at(piece), message + where.via)] = None
 
 
 def _parse_link(inner: str, embed: bool) -> _Link:

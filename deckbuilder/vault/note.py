@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import textwrap
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +68,9 @@ class _Decks:
             return (self.folder,)
         if leading is not None:
             return (leading,)
-        before = [decks for index, decks in self.lines if index < start]
+        before = bisect_left(self.lines, start, key=lambda entry: entry[0])
         if before:
-            return before[-1]
+            return self.lines[before - 1][1]
         if self.front_matter:
             return self.front_matter
         return self.lines[0][1] if self.lines else ("",)
@@ -108,7 +109,7 @@ def parse_vault_note(
         card = _card(span, scanned.lines, decks, note_tags, converter, settings, diagnostics)
         if card is not None:
             cards.append(card)
-    diagnostics += converter.diagnostics
+    diagnostics += list(converter.diagnostics)
     diagnostics.sort(key=lambda d: d.line or 0)
     return VaultNote(tuple(cards), tuple(converter.media), tuple(diagnostics))
 
