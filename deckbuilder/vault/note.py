@@ -77,6 +77,21 @@ class _Decks:
 
 
 @dataclass(frozen=True, slots=True)
+class _Note:
+    """What each card of a note is made with."""
+
+    lines: Sequence[NoteLine]
+    decks: _Decks
+    tags: tuple[str, ...]  # the front matter's card tags
+    settings: VaultSettings
+    converter: Converter
+    diagnostics: list[Diagnostic]
+
+    def warn(self, line: int, message: str) -> None:
+        self.diagnostics.append(warning(self.converter.display, line, message))
+
+
+@dataclass(frozen=True, slots=True)
 class _Sides:
     front: list[Piece]
     back: list[Piece]
@@ -104,11 +119,8 @@ def parse_vault_note(
     if not front_matter_read:
         diagnostics.append(_front_matter_warning(display))
     note_tags = tuple(anki_tag(name) for name in names if deck_of(name, settings) is None)
-    cards = []
-    for span in found.spans:
-        card = _card(span, scanned.lines, decks, note_tags, converter, settings, diagnostics)
-        if card is not None:
-            cards.append(card)
+    note = _Note(scanned.lines, decks, note_tags, settings, converter, diagnostics)
+    cards = [card for card in (_card(span, note) for span in found.spans) if card is not None]
     diagnostics += list(converter.diagnostics)
     diagnostics.sort(key=lambda d: d.line or 0)
     return VaultNote(tuple(cards), tuple(converter.media), tuple(diagnostics))
@@ -165,31 +177,22 @@ def _front_matter_warning(display: str) -> Diagnostic:
     )
 
 
-def _card(
-    span: CardSpan,
-    lines: Sequence[NoteLine],
-    decks: _Decks,
-    note_tags: tuple[str, ...],
-    converter: Converter,
-    settings: VaultSettings,
-    diagnostics: list[Diagnostic],
-) -> VaultCard | None:
-    sides = _sides(span, lines)
-    first = lines[span.start].number
-    leading = _leading_deck(sides.front, settings)
-    front, front_tags = _without_tags(sides.front, settings)
-    back, back_tags = _without_tags(sides.back, settings)
-    deck = decks.of(span.start, leading)
+def _card(span: CardSpan, note: _Note) -> VaultCard | None:
+    sides = _sides(span, note.lines)
+    first = note.lines[span.start].number
+    leading = _leading_deck(sides.front, note.settings)
+    front, front_tags = _without_tags(sides.front, note.settings)
+    back, back_tags = _without_tags(sides.back, note.settings)
+    deck = note.decks.of(span.start, leading)
     if len(deck) > 1:
-        diagnostics.append(warning(converter.display, first, _several_decks(deck)))
-    tags = tuple(dict.fromkeys(note_tags + front_tags + back_tags))
+        note.warn(first, _several_decks(deck))
+    tags = tuple(dict.fromkeys(note.tags + front_tags + back_tags))
     if span.shape == "cloze":
-        return _cloze_card(front, first, tags, deck[0], converter, settings, diagnostics)
-    front_text, back_text = _markdown(converter, front), _markdown(converter, back)
+        return _cloze_card(front, first, tags, deck[0], note)
+    front_text, back_text = _markdown(note.converter, front), _markdown(note.converter, back)
     if not front_text or not back_text:
-        side = "question" if not front_text else "answer"
-        diagnostics.append(
-            warning(converter.display, first, f"card has an empty {side}; not added")
+        note.warn(
+            first, f"card has an empty {'question' if not front_text else 'answer'}; not added"
         )
         return None
     return VaultCard(
@@ -249,24 +252,18 @@ def _without_tags(
 
 
 def _cloze_card(
-    front: Sequence[Piece],
-    first: int,
-    tags: tuple[str, ...],
-    deck: str,
-    converter: Converter,
-    settings: VaultSettings,
-    diagnostics: list[Diagnostic],
+    front: Sequence[Piece], first: int, tags: tuple[str, ...], deck: str, note: _Note
 ) -> VaultCard | None:
-    pattern = cloze_pattern(settings)
+    pattern = cloze_pattern(note.settings)
     assert pattern is not None  # the grammar found a cloze, so some delimiter is on
     clozed = clozes(front, pattern)
     for line, deletion in clozed.awkward:
-        message = (
+        note.warn(
+            line,
             f"cloze deletion {deletion!r} holds `::` or `}}}}`, "
-            "which Anki reads as a hint or as the deletion's end"
+            "which Anki reads as a hint or as the deletion's end",
         )
-        diagnostics.append(warning(converter.display, line, message))
-    text = _markdown(converter, clozed.pieces)
+    text = _markdown(note.converter, clozed.pieces)
     if not clozed.count or not text:
         return None
     return VaultCard("cloze", False, text, "", first, first, tags, deck)
