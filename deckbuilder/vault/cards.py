@@ -18,10 +18,18 @@ src/parser.ts). At the start of every line not yet part of a card it tries, in t
 4. a cloze card: non-blank lines, one holding a cloze (`==x==`, and `**x**`, `{{x}}` when
    on), then lines up to a blank line (or the end marker, or the end of the note).
 
-What this does differently, on purpose: markers inside code spans, math and fenced code are
-not markers (the plugin reads `::` even in a fenced block at a note's top level), and a
-fenced block is one piece everywhere (the plugin keeps blank lines inside fences only in the
-answers of multi-line basic cards).
+What this does differently, on purpose, each where the grammar surprises its own users:
+
+- markers inside code spans, math and fenced code are not markers (the grammar reads `::`
+  even in a fenced block at a note's top level; later plugin tests expect none there);
+- a fenced block is one piece everywhere: its blank lines end nothing (the grammar keeps
+  them only in the answers of multi-line basic cards);
+- a line with a single-line separator is a card of its own, never a line of a multi-line
+  question or of the lines before a cloze (the grammar takes `Q1::A1` into the question
+  when it is not the paragraph's first line; the plugin's older and newer line parsers do
+  not);
+- a line right above a `?` ends the answer before it and starts a new card (the grammar
+  runs the answer on), with a warning. See `_Grammar._answer_end`.
 """
 
 from __future__ import annotations
