@@ -7,6 +7,7 @@ without a cache: the plan is the same either way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,17 +15,18 @@ from .assemble import NoteFields, assemble, note_fields
 from .config import DeckConfig
 from .decks import spelling_conflicts
 from .diagnostics import Diagnostic, error, warning
-from .discover import display_path, read_sources
+from .discover import SourceFile, display_path, read_sources
 from .identity import duplicate_keys
 from .ledger import Ledger, Report, reconcile
 from .ledger_file import read_ledger, same_text
 from .lint import lint_notes
 from .notetype import load_note_types
 from .package import Package
-from .parse import SourceNote, is_ready, slug
+from .parse import ParsedFile, SourceNote, is_ready, slug
 from .progress import QUIET, Progress
 from .replay import inputs_hash, sources_fingerprint
 from .stages import Stages, make_stages
+from .vault.source import read_vault
 from .workers import Workers
 
 
@@ -38,6 +40,7 @@ class BuildRequest:
     config: DeckConfig
     now: int  # when this build happens, for dating what it changes
     lint: bool = False  # add `--check`'s content advice (lint.py)
+    vault: bool = False  # the content folder is an Obsidian vault (vault/source.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,18 @@ def _in_deck(note: SourceNote, deck: str) -> SourceNote:
     return replace(note, deck=deck)
 
 
+def _parsed(
+    request: BuildRequest, sources: list[SourceFile], stages: Stages, problems: list[Diagnostic]
+) -> Iterable[ParsedFile]:
+    """Every file's notes: Markdown notes through the parse stage; a vault as a whole, since a
+    vault note's cards depend on the notes and attachments it embeds."""
+    if not request.vault:
+        return stages.parse(sources)
+    read = read_vault(request.content_dir, sources)
+    problems.extend(read.problems)
+    return read.parsed
+
+
 @dataclass(frozen=True, slots=True)
 class _Content:
     sources: str  # fingerprint of every file read and every one that could not be
@@ -109,7 +124,7 @@ def _read_and_render(request: BuildRequest, stages: Stages, progress: Progress) 
     sources, problems = read_sources(content_dir, request.config.deck_for)
     fingerprint = sources_fingerprint(sources, problems)
     notes: list[SourceNote] = []
-    for parsed in stages.parse(sources):
+    for parsed in _parsed(request, sources, stages, problems):
         notes.extend(parsed.notes)
         problems.extend(parsed.diagnostics)
     del sources

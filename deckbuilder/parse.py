@@ -58,6 +58,7 @@ class SourceNote:
     kind: str = "qa"  # a key of kinds.KINDS
     options: tuple[str, ...] = ()  # card options (reverse, type)
     deck: str = ""  # subdeck path below the deck's own; "" for the deck itself
+    origin: str = ""  # "vault": a card of an Obsidian vault (see vault/source.py)
 
     @property
     def location(self) -> str:

@@ -111,7 +111,7 @@ def read_cards(package: Path, limit: int | None = None) -> list[PreviewCard]:
 
 
 def _title(fields: dict[str, str]) -> str:
-    for name in ("Question", "Title", "Text"):
+    for name in ("Question", "Title", "Text", "Detail"):
         if fields.get(name):
             return plain_text(fields[name])
     return ""

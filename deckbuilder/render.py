@@ -18,10 +18,11 @@ from . import cloze
 from .diagnostics import Diagnostic, Severity
 from .highlight import highlight_code
 from .kinds import KINDS, TYPE_IN
-from .media import MediaFile, images_in, resolve_image
+from .media import MediaFile, images_in, is_web_address, resolve_image
 from .parse import CLOZE_MARKER, SourceNote
 from .sanitise import inert, sanitise
 
+VAULT = "vault"  # SourceNote.origin of an Obsidian vault's cards
 # Private use: markdown-it writes it only where a note has it (typed, or as `&#xE000;`), and
 # such notes are sanitised whole (see `_render_block`).
 _SLOT = "\ue000"
@@ -93,6 +94,7 @@ def _math(open_: str, close: str, block: bool) -> Any:
 
 @cache
 def markdown() -> MarkdownIt:
+    from mdit_py_plugins.attrs import attrs_plugin
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.texmath import texmath_plugin
 
@@ -101,6 +103,8 @@ def markdown() -> MarkdownIt:
         .enable(["table", "strikethrough"])
         .use(texmath_plugin, delimiters="brackets")
         .use(dollarmath_plugin, allow_space=True, double_inline=True)
+        # `![plot](plot.png){width=300}`: a size for an image (what Obsidian's `|300` becomes).
+        .use(attrs_plugin, after=("image",), allowed=("width", "height"))
     )
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
@@ -150,12 +154,28 @@ def _too_deep(tokens: Sequence[Token], limit: int) -> Token | None:
     return None
 
 
+def _as_link(image: Token, src: str) -> None:
+    """A remote image of a vault card, as a link to it: the card loads nothing by itself."""
+    label = image.content or src
+    image.type, image.children = "html_inline", None
+    image.content = f'<a href="{escape(src)}">Image (online): {escape(label, quote=False)}</a>'
+
+
 def _package_images(tokens: Sequence[Token], first_line: int, ctx: _Context) -> None:
     """Point every image at its packaged copy, or say why it cannot be packaged."""
     base: Path | None = None
     for image, line in images_in(tokens):
+        src = str(image.attrGet("src") or "")
+        if ctx.note.origin == VAULT and is_web_address(src):
+            _as_link(image, src)
+            message = (
+                f"remote image {src[:80]!r} is shown as a link to it: cards load nothing from "
+                "the network; save the image in the vault to show it on the card"
+            )
+            ctx.report(first_line + line, message, "warning")
+            continue
         base = base or ctx.note.path.parent.resolve()  # only for notes with images: a syscall
-        media = resolve_image(str(image.attrGet("src") or ""), base, ctx.root)
+        media = resolve_image(src, base, ctx.root)
         if isinstance(media, str):
             ctx.report(first_line + line, media)
             continue
