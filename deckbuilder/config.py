@@ -80,6 +80,8 @@ def load_config(pyproject: Path, required: bool = False) -> DeckConfig | Diagnos
     """The settings, or a reason they cannot be read. A missing file gives the defaults,
     unless it was named (`required`): every GUID depends on the namespace it holds."""
     shown = pyproject.as_posix()
+    if pyproject.exists() and not pyproject.is_file():  # a FIFO would block forever
+        return error(shown, None, "cannot read configuration: not a regular file")
     if not pyproject.is_file():
         if required:
             return error(shown, None, "configuration file not found")

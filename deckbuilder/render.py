@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from html import escape, unescape
 from itertools import pairwise
 from pathlib import Path
@@ -20,7 +20,7 @@ from .highlight import highlight_code
 from .kinds import KINDS, TYPE_IN
 from .media import MediaFile, images_in, is_web_address, resolve_image
 from .parse import CLOZE_MARKER, SourceNote
-from .sanitise import inert, sanitise
+from .sanitise import inert, sanitise, shown_image_sources
 
 VAULT = "vault"  # SourceNote.origin of an Obsidian vault's cards
 # Private use: markdown-it writes it only where a note has it (typed, or as `&#xE000;`), and
@@ -183,6 +183,47 @@ def _package_images(tokens: Sequence[Token], first_line: int, ctx: _Context) -> 
         image.attrSet("src", media.name)
 
 
+_SRC = re.compile(r"(<im(?:g|age)\b[^>]*?\ssrc\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE)
+
+
+def _raw_image(src: str, line: int, ctx: _Context, base: Path) -> str | None:
+    """The packaged name of a raw-HTML image's file, or None (with an error, or a warning
+    for a vault's remote image, which becomes a link)."""
+    if ctx.note.origin == VAULT and is_web_address(src):
+        message = f"remote image {src[:80]!r} in raw HTML is left out: cards load nothing from "
+        ctx.report(line, message + "the network; save it in the vault to show it", "warning")
+        return None
+    media = resolve_image(src, base, ctx.root)
+    if isinstance(media, str):
+        ctx.report(line, f"raw HTML {media}")
+        return None
+    ctx.media[media.name] = media
+    return media.name
+
+
+def _package_raw_images(tokens: Sequence[Token], first_line: int, ctx: _Context) -> None:
+    """`<img src>` written as raw HTML is packaged like a Markdown image, or said why not."""
+    line = 0
+    for token in tokens:
+        line = token.map[0] if token.map is not None else line
+        raw = [token] if token.type == "html_block" else [
+            child for child in token.children or () if child.type == "html_inline"
+        ]  # fmt: skip
+        for html in raw:
+            if "<im" not in html.content.lower():  # `<image>` is read as `<img>` too
+                continue
+            base = ctx.note.path.parent.resolve()
+            names = {}
+            for src in dict.fromkeys(shown_image_sources(html.content)):  # each once
+                names[src] = _raw_image(src, first_line + line, ctx, base)
+            html.content = _SRC.sub(partial(_rename, names), html.content)
+
+
+def _rename(names: dict[str, str | None], found: re.Match[str]) -> str:
+    name = names.get(unescape(found.group(2).strip("\"'")))
+    return f'{found.group(1)}"{name}"' if name else found.group(0)
+
+
 def _html(tokens: list[Token], ctx: _Context) -> str:
     # Code skips the sanitiser only where nothing can reach inside it: with raw HTML, an open
     # tag or attribute could surround a slot; with the slot character in the note's own text
@@ -208,6 +249,7 @@ def _tokens(markdown_text: str, first_line: int, ctx: _Context) -> list[Token]:
         message = "quotes or lists nested too deeply; what is inside the deepest ones is not shown"
         ctx.report(line, message, "warning")
     _package_images(tokens, first_line, ctx)
+    _package_raw_images(tokens, first_line, ctx)
     return tokens
 
 
