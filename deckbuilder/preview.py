@@ -1,26 +1,29 @@
-"""The preview page: every card as Anki itself renders it, light and night, in one offline file.
+"""The preview page: every card of the deck, light and night, front and back, in one offline file.
 
-The cards are not re-rendered here: the built package is imported into a throwaway collection
-with the official `anki` package and each card's own question and answer HTML (its note type's
-`<style>` included) is shown in an iframe whose body carries the classes the Anki apps set.
+Made from what the build already has, the package's notes and note types, not by importing
+the package: the page holds each note's fields once, each note type's templates and CSS once,
+and each image once, and a small renderer in the page (preview.js) renders a card's faces with
+Anki's template language when it comes near the screen. So a deck of any size is one page
+that opens at once, and making it costs the build little. That it shows what Anki shows is
+tested against `card.question()` / `card.answer()` of the real `anki` package, card by card.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from functools import cache
 from html import escape
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import IO
+
+from .kinds import KINDS
+from .package import Package, PackageNote
 
 PREVIEW_NAME = "preview.html"
-# Each card is four framed copies of its HTML with the note type's CSS: about 60 KB a card.
-# Past this many the page would be hundreds of MB that no browser opens, so it stops there.
-MAX_PREVIEW_CARDS = 1000
+PREVIEW_IMAGE_BYTES = 2_000_000  # larger images are left out of the page (they are in the package)
 
 # What Anki desktop puts on <body> (`card card1`, plus both night classes in night mode, the
 # second being AnkiDroid's); the card CSS must work with exactly these.
@@ -38,52 +41,17 @@ _IMAGE_TYPES = {
     ".svg": "image/svg+xml",
     ".webp": "image/webp",
 }
-_SRC = re.compile(r'(\bsrc=")([^":/?#]+)(")')
 _SOURCE_LINE = re.compile(r"^(.*):(\d+)$")
+_TAG = re.compile(r"<[^>]*>")
 
 
-@dataclass(frozen=True, slots=True)
-class PreviewCard:
-    """One card as Anki rendered it, with what the page shows and searches beside it."""
-
-    question_html: str  # card.question(): the note type's <style> and the front
-    answer_html: str  # card.answer(): the same for the back
-    title: str  # the question (or a cloze note's title or text) as plain text
-    card: str  # which of its note's cards: "Forward", "Reverse", "Cloze 2"
-    tags: tuple[str, ...]
-    source: str  # `file.md:line`
-    text: str  # everything on the back as plain text, for the filter
-
-
-class _Text(HTMLParser):
-    """Visible text of card HTML: <style> and <script> contents are not text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script"):
-            self._hidden += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script") and self._hidden:
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
-
-
-def plain_text(html: str) -> str:
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    return " ".join(" ".join(parser.parts).split())
-
-
-PREVIEW_IMAGE_BYTES = 2_000_000
+def card_document(card_html: str, body_class: str) -> str:
+    """A card as its own page, the way the Anki apps wrap it (`#qa` is Anki desktop's)."""
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'</head><body class="{body_class}"><div id="qa">{card_html}</div></body></html>'
+    )
 
 
 def _placeholder(size: int) -> str:
@@ -97,126 +65,114 @@ def _placeholder(size: int) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
-def _inline_media(html: str, media_dir: Path) -> str:
-    """Images as data: URIs, so the page is one file that needs nothing beside it."""
-
-    def replace(match: re.Match[str]) -> str:
-        path = media_dir / match[2]
-        kind = _IMAGE_TYPES.get(path.suffix.lower())
-        if kind is None or not path.is_file():
-            return match[0]
-        size = path.stat().st_size
-        if size > PREVIEW_IMAGE_BYTES:  # four copies a card: one huge image, a huge page
-            return f"{match[1]}{_placeholder(size)}{match[3]}"
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f"{match[1]}data:{kind};base64,{data}{match[3]}"
-
-    return _SRC.sub(replace, html)
+def _data_uri(path: Path) -> str | None:
+    kind = _IMAGE_TYPES.get(path.suffix.lower())
+    if kind is None or not path.is_file():
+        return None
+    size = path.stat().st_size
+    if size > PREVIEW_IMAGE_BYTES:  # one huge image would make a huge page
+        return _placeholder(size)
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _reading_order(card: PreviewCard) -> tuple[str, int, str, str]:
-    """Cards in the order of the Markdown: by file, then line, then which card."""
-    found = _SOURCE_LINE.match(card.source)
-    if found is None:
-        return (card.source, 0, card.title, card.card)
-    return (found[1], int(found[2]), card.title, card.card)
+def _plain(html: str) -> str:
+    from html import unescape
+
+    return " ".join(unescape(_TAG.sub(" ", html)).split())
 
 
-def read_cards(package: Path, limit: int | None = None) -> list[PreviewCard]:
-    """Every card (or the first `limit` in reading order) as Anki renders it."""
-    return collect_cards(package, limit)[0]
-
-
-def _title(fields: dict[str, str]) -> str:
+def _title(note: PackageNote, fields: tuple[str, ...]) -> str:
+    named = dict(zip(fields, note.fields, strict=True))
     for name in ("Question", "Title", "Text", "Detail"):
-        if fields.get(name):
-            return plain_text(fields[name])
+        if named.get(name):
+            return _plain(named[name])[:300]
     return ""
 
 
-def _order_of(fields: dict[str, str], ord_: int) -> tuple[str, int, str, int]:
-    found = _SOURCE_LINE.match(plain_text(fields.get("Source", "")))
-    title = _title(fields)
-    return (found[1], int(found[2]), title, ord_) if found else ("", 0, title, ord_)
+def _order(note: PackageNote, fields: tuple[str, ...]) -> tuple[str, int]:
+    source = _plain(dict(zip(fields, note.fields, strict=True)).get("Source", ""))
+    found = _SOURCE_LINE.match(source)
+    return (found[1], int(found[2])) if found else (source, 0)
 
 
-# Anki writes this where a template asks for a typed answer; the apps put their box there.
-_TYPE_ANSWER = re.compile(r"\[\[type:[^\]]*\]\]")
-_TYPING_BOX = (
-    '<input type="text" id="typeans" placeholder="Type the answer" '
-    'aria-label="Type the answer" autocomplete="off">'
-)
+def _card_name(is_cloze: bool, ord_: int, names: tuple[str, ...]) -> str:
+    return f"Cloze {ord_ + 1}" if is_cloze else names[ord_]
 
 
-def _typed(
-    question: str, answer: str, expected: str, compare: Callable[[str, str], str]
-) -> tuple[str, str]:
-    """Front and back as the apps show a type-in card: a box, then Anki's own comparison
-    (here of a correct answer, typed as the comparison expects it)."""
-    if not _TYPE_ANSWER.search(question):
-        return question, _TYPE_ANSWER.sub("", answer)
-    comparison = compare(expected, plain_text(expected))
-    return _TYPE_ANSWER.sub(_TYPING_BOX, question), _TYPE_ANSWER.sub(comparison, answer)
+@cache
+def _script() -> str:
+    return (Path(__file__).with_name("preview.js")).read_text(encoding="utf-8")
 
 
-def _card_name(kind_is_cloze: bool, ord_: int, template: str) -> str:
-    return f"Cloze {ord_ + 1}" if kind_is_cloze else template
+def _json(value: object) -> str:
+    # `</` would end the script element the data sits in; `<\/` is the same JSON.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _preview_card(col: Any, card: Any, media_dir: Path) -> PreviewCard:
-    note = card.note()
-    fields = dict(note.items())
-    notetype = note.note_type()
-    cloze = notetype["type"] == 1
-    template = notetype["tmpls"][0 if cloze else card.ord]["name"]
-    question, answer = _typed(card.question(), card.answer(), fields.get("Answer", ""),
-                              col.compare_answer)  # fmt: skip
-    answer = _inline_media(answer, media_dir)
-    return PreviewCard(
-        question_html=_inline_media(question, media_dir),
-        answer_html=answer,
-        title=_title(fields),
-        card=_card_name(cloze, card.ord, template),
-        tags=tuple(sorted(note.tags)),
-        source=plain_text(fields.get("Source", "")),
-        text=plain_text(answer),
+def _data(package: Package) -> Iterator[str]:
+    """The page's data as JSON, in pieces: a large deck's never is one string."""
+    css: list[str] = []
+    types: dict[str, object] = {}
+    fields_of: dict[int, tuple[str, ...]] = {}
+    for item in package.note_types:
+        kind = KINDS[item.note_type.kind]
+        if item.note_type.css not in css:
+            css.append(item.note_type.css)
+        fields_of[item.note_type_id] = kind.fields
+        types[str(item.note_type_id)] = {
+            "cloze": kind.is_cloze,
+            "fields": list(kind.fields),
+            "templates": [[t.name, t.front, t.back] for t in item.note_type.templates],
+            "css": css.index(item.note_type.css),
+        }
+    names = {item.note_type_id: tuple(t.name for t in item.note_type.templates)
+             for item in package.note_types}  # fmt: skip
+    studied = sorted((note for note in package.notes if note.cards),
+                     key=lambda note: _order(note, fields_of[note.note_type_id]))  # fmt: skip
+    yield f'{{"css":{_json(css)},"types":{_json(types)},"notes":['
+    for index, note in enumerate(studied):
+        fields = fields_of[note.note_type_id]
+        entry = {"t": str(note.note_type_id), "f": list(note.fields), "g": list(note.tags),
+                 "s": _plain(dict(zip(fields, note.fields, strict=True)).get("Source", "")),
+                 "h": _title(note, fields)}  # fmt: skip
+        yield ("," if index else "") + _json(entry)
+    yield '],"cards":['
+    first = True
+    for index, note in enumerate(studied):
+        cloze = types[str(note.note_type_id)]["cloze"]  # type: ignore[index]
+        for card in note.cards:
+            name = _card_name(bool(cloze), card.ord, names[note.note_type_id])
+            yield ("" if first else ",") + _json([index, card.ord, name])
+            first = False
+    yield '],"media":{'
+    shown = ((m.name, _data_uri(m.source)) for m in package.media)
+    yield ",".join(f"{_json(name)}:{_json(uri)}" for name, uri in shown if uri is not None)
+    yield "}}"
+
+
+def card_count(package: Package) -> int:
+    return sum(len(note.cards) for note in package.notes)
+
+
+def write_preview(package: Package, deck_name: str, out: IO[str]) -> int:
+    """The whole page into `out`; returns how many cards it shows (all of them)."""
+    title = escape(deck_name)
+    total = card_count(package)
+    out.write(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}: card preview</title>\n<style>{_PAGE_CSS}</style></head>\n"
+        f"<body><header><h1>{title}</h1>"
+        '<input id="filter" type="search" placeholder="Filter: words, or tag:name" '
+        'aria-label="Filter cards by tag or text" autocomplete="off">'
+        f'<span id="count">{total} cards</span></header>\n<main></main>\n'
+        '<script type="application/json" id="deck-data">'
     )
+    for piece in _data(package):
+        out.write(piece)
+    out.write(f"</script>\n<script>{_script()}</script></body></html>\n")
+    return total
 
-
-def collect_cards(package: Path, limit: int | None = None) -> tuple[list[PreviewCard], int]:
-    """Import `package` into a temporary collection and take cards as Anki renders them.
-
-    Returns the cards shown and how many the package has. Only the first `limit` cards in
-    reading order are rendered, so a huge deck costs memory for the shown cards alone.
-    Notes shipped without a card (removed notes) have nothing to show and are not listed.
-    """
-    # Imported here: the anki backend is heavy and only a real build needs it.
-    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
-    cards: list[PreviewCard] = []
-    with tempfile.TemporaryDirectory(prefix="build-deck-preview-") as scratch:
-        col = Collection(str(Path(scratch) / "preview.anki2"))
-        try:
-            col.import_anki_package(
-                ImportAnkiPackageRequest(
-                    package_path=str(package.resolve()), options=ImportAnkiPackageOptions()
-                )
-            )
-            media_dir = Path(col.media.dir())
-            # Order first from the fields alone (cheap), then render only what is shown.
-            ordered = []
-            for card_id in col.find_cards(""):
-                card = col.get_card(card_id)
-                ordered.append((_order_of(dict(card.note().items()), card.ord), card_id))
-            ordered.sort()
-            for _, card_id in ordered[:limit]:
-                cards.append(_preview_card(col, col.get_card(card_id), media_dir))
-        finally:
-            col.close()
-    return sorted(cards, key=_reading_order), len(ordered)
-
-
-# --- the page ---------------------------------------------------------------------------
 
 _PAGE_CSS = """
 :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -231,6 +187,7 @@ header input { font: inherit; padding: 0.35em 0.6em; min-width: 16em; flex: 1; m
 #count { color: #57606a; font-size: 0.9em; }
 main { padding: 1em 1.25em 3em; display: grid; gap: 1.25em; }
 [hidden] { display: none !important; }
+article:not(:has(.faces)) { min-height: 16em; }
 article { background: #fff; border: 1px solid #d0d7de; border-radius: 0.6em;
   padding: 0.9em 1em 1em; }
 article h2 { font-size: 1em; margin: 0 0 0.35em; }
@@ -249,125 +206,3 @@ iframe { display: block; width: 100%; height: 20em; border: 1px solid #d0d7de; b
   background: #fff; }
 iframe.night { background: #1e1f22; border-color: #43464d; }
 """
-
-# Sizes each frame to its card (no inner scrollbars) and filters by words and `tag:` prefixes.
-_PAGE_JS = """
-const filter = document.getElementById("filter");
-const count = document.getElementById("count");
-const notes = Array.from(document.querySelectorAll("article"));
-function fit(frame) {
-  const doc = frame.contentDocument;
-  if (!doc || !doc.getElementById("qa")) return;  // still the empty page before the card loads
-  // The root element's box, not scrollHeight: that never reports less than the frame's height.
-  frame.style.height = Math.ceil(doc.documentElement.getBoundingClientRect().height) + "px";
-}
-function fitAll() {
-  for (const frame of document.querySelectorAll("article:not([hidden]) iframe")) fit(frame);
-}
-function matches(note, word) {
-  if (!word.startsWith("tag:")) return note.dataset.search.includes(word);
-  const wanted = word.slice(4);
-  return note.dataset.tags.split(" ").some(t => t === wanted || t.startsWith(wanted + "::"));
-}
-function apply() {
-  const words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean);
-  let shown = 0;
-  for (const note of notes) {
-    const keep = words.every(word => matches(note, word));
-    note.hidden = !keep;
-    shown += keep;
-  }
-  count.textContent = shown + " of " + notes.length + " cards";
-  fitAll();
-}
-for (const frame of document.querySelectorAll("iframe")) {
-  frame.addEventListener("load", () => fit(frame));
-  fit(frame);
-}
-for (const button of document.querySelectorAll("button[data-tag]")) {
-  button.addEventListener("click", () => { filter.value = "tag:" + button.dataset.tag; apply(); });
-}
-filter.addEventListener("input", apply);
-window.addEventListener("resize", fitAll);
-apply();
-"""
-
-# In this order so that two columns read light | night, fronts above backs.
-_FACES = (
-    ("Front", "light", LIGHT_BODY),
-    ("Front", "night", NIGHT_BODY),
-    ("Back", "light", LIGHT_BODY),
-    ("Back", "night", NIGHT_BODY),
-)
-
-
-def card_document(card_html: str, body_class: str) -> str:
-    """A card as its own page, the way the Anki apps wrap it (`#qa` is Anki desktop's)."""
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'</head><body class="{body_class}"><div id="qa">{card_html}</div></body></html>'
-    )
-
-
-def _face(card: PreviewCard, side: str, mode: str, body_class: str) -> str:
-    html = card.question_html if side == "Front" else card.answer_html
-    # sandbox: card HTML may not run scripts; allow-same-origin lets the page measure its height.
-    return (
-        f"<figure><figcaption>{side} · {mode}</figcaption>"
-        f'<iframe class="{mode}" title="{side}, {mode} mode" sandbox="allow-same-origin" '
-        f'srcdoc="{escape(card_document(html, body_class))}"></iframe></figure>'
-    )
-
-
-def search_text(card: PreviewCard) -> str:
-    """What the filter looks in: every word on the card, its tags and its source."""
-    return " ".join((card.title, card.text, *card.tags, card.source)).lower()
-
-
-def _article(card: PreviewCard) -> str:
-    tags = "".join(
-        f'<button type="button" data-tag="{escape(tag.lower())}" title="show only this tag">'
-        f"{escape(tag)}</button>"
-        for tag in card.tags
-    )
-    faces = "".join(_face(card, *face) for face in _FACES)
-    data = f'data-tags="{escape(" ".join(card.tags).lower())}"'
-    data += f' data-search="{escape(search_text(card))}"'
-    return (
-        f"<article {data}>"
-        f"<h2>{escape(card.title)}</h2>"
-        f'<p class="about"><span class="card-name">{escape(card.card)}</span>{tags}'
-        f"<code>{escape(card.source)}</code></p>"
-        f'<div class="faces">{faces}</div></article>'
-    )
-
-
-def _tag_options(cards: Iterable[PreviewCard]) -> str:
-    tags = sorted({tag for card in cards for tag in card.tags})
-    return "".join(f'<option value="tag:{escape(tag.lower())}">' for tag in tags)
-
-
-def render_preview(cards: Sequence[PreviewCard], deck_name: str, total: int | None = None) -> str:
-    """The whole page: inline CSS and script only, so it works offline and from file://."""
-    articles = "\n".join(_article(card) for card in cards)
-    shown = f"{len(cards)} cards"
-    if total is not None and total > len(cards):
-        shown = f"first {len(cards)} of {total} cards (the package holds all)"
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(deck_name)}: card preview</title>\n<style>{_PAGE_CSS}</style></head>\n"
-        f"<body><header><h1>{escape(deck_name)}</h1>"
-        '<input id="filter" type="search" placeholder="Filter: words, or tag:name" '
-        f'aria-label="Filter cards by tag or text" list="tags" autocomplete="off">'
-        f'<datalist id="tags">{_tag_options(cards)}</datalist>'
-        f'<span id="count">{escape(shown)}</span></header>\n'
-        f"<main>\n{articles}\n</main>\n<script>{_PAGE_JS}</script></body></html>\n"
-    )
-
-
-def preview_page(package: Path, deck_name: str) -> tuple[str, int]:
-    """The preview page of `package`, and how many cards it shows."""
-    cards, total = collect_cards(package, MAX_PREVIEW_CARDS)
-    return render_preview(cards, deck_name, total), len(cards)

@@ -22,7 +22,7 @@ from .fingerprint import Fingerprint, file_digest
 from .ledger import Ledger
 from .ledger_file import write_ledger
 from .package import SCRATCH_PREFIX, Package, remove_stale_scratch, write_package_file
-from .preview import MAX_PREVIEW_CARDS, preview_page
+from .preview import card_count, write_preview
 from .progress import Progress
 from .replay import is_current, wrote
 from .store import Store
@@ -112,12 +112,11 @@ def write_outputs(
         ):
             _check_target(targets.preview)
             progress.stage("the preview")
-            with _making(targets.preview):
-                html, cards = preview_page(new_package or targets.package, deck_name)
-                page = scratch / targets.preview.name
-                page.write_bytes(html.encode("utf-8"))  # bytes: no newline translation
+            page = scratch / targets.preview.name
+            with _making(targets.preview), page.open("w", encoding="utf-8", newline="\n") as text:
+                cards = write_preview(package, deck_name, text)
         elif targets.preview is not None:
-            cards = min(sum(len(note.cards) for note in package.notes), MAX_PREVIEW_CARDS)
+            cards = card_count(package)
         progress.clear()
         if new_package is not None:
             os.replace(new_package, targets.package)

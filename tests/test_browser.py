@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,15 +22,9 @@ import pytest
 from pygments.styles import get_style_by_name
 
 from deckbuilder.notetype import LIGHT_CODE_STYLE, NIGHT_CODE_STYLE
-from deckbuilder.preview import (
-    LIGHT_BODY,
-    NIGHT_BODY,
-    PreviewCard,
-    card_document,
-    read_cards,
-    search_text,
-)
+from deckbuilder.preview import LIGHT_BODY, NIGHT_BODY, card_document
 
+from .anki_cards import PreviewCard, read_cards
 from .browsing import (
     ARTIFACTS,
     DOCS,
@@ -279,95 +272,3 @@ def test_update_docs_screenshots(browser: Browser, shipped_cards: list[PreviewCa
         page.set_content(card_document(card.answer_html, body_class))
         page.screenshot(path=str(DOCS / f"card-{mode}.png"), full_page=True)
     page.close()
-
-
-# --- the preview page -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def preview_page(
-    browser: Browser, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Page, list[str]]]:
-    """The shipped deck's preview.html opened from disk, with every URL the browser asked for."""
-    out = tmp_path_factory.mktemp("preview")
-    code = build(
-        *("--content", str(ROOT / "content"), "--templates", str(ROOT / "templates")),
-        *("--config", str(ROOT / "pyproject.toml"), "--ledger", str(out / "ledger.json")),
-        *("--out", str(out)),
-    )
-    assert code == 0
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.goto((out / "preview.html").as_uri())
-    yield page, requested
-    page.close()
-
-
-def _under(tag: str, wanted: str) -> bool:
-    """`tag:keras` shows `keras` and everything below it (`keras::layers`), as Anki does."""
-    return tag == wanted or tag.startswith(wanted + "::")
-
-
-def _visible(page: Page) -> int:
-    return page.locator("article:not([hidden])").count()
-
-
-def test_preview_loads_nothing_from_the_network(preview_page: tuple[Page, list[str]]) -> None:
-    page, requested = preview_page
-    assert [url for url in requested if not url.startswith(("file:", "data:", "about:"))] == []
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS.parent / "preview.png"))
-
-
-def test_preview_frames_are_cards_sized_to_fit(preview_page: tuple[Page, list[str]]) -> None:
-    page, _ = preview_page
-    frames = page.evaluate(
-        """() => Array.from(document.querySelectorAll("iframe")).map(frame => {
-             const doc = frame.contentDocument;
-             return [doc.body.className, frame.clientHeight, doc.documentElement.scrollHeight];
-           })"""
-    )
-    assert len(frames) == 4 * _visible(page)
-    assert [body for body, *_ in frames[:4]] == [LIGHT_BODY, NIGHT_BODY, LIGHT_BODY, NIGHT_BODY]
-    assert all(inner >= content for _, inner, content in frames)  # no scrollbar in any frame
-    heights = [height for _, height, _ in frames]
-    fronts = heights[0::4] + heights[1::4]
-    backs = heights[2::4] + heights[3::4]
-    assert all(f < b for f, b in zip(fronts, backs, strict=True))  # each frame fits its card
-
-
-def test_preview_filter_by_tag_and_text(
-    preview_page: tuple[Page, list[str]], shipped_cards: list[PreviewCard]
-) -> None:
-    page, _ = preview_page
-    total = len(shipped_cards)
-    tag = sorted({tag.lower() for card in shipped_cards for tag in card.tags})[-1]
-    with_tag = [c for c in shipped_cards if any(_under(t.lower(), tag) for t in c.tags)]
-    assert 0 < len(with_tag) < total
-
-    page.fill("#filter", f"tag:{tag}")
-    assert _visible(page) == len(with_tag)
-    assert page.text_content("#count") == f"{len(with_tag)} of {total} cards"
-
-    page.fill("#filter", "")
-    page.type("#filter", tag)  # a tag typed as plain text matches it too
-    assert _visible(page) == sum(all(w in search_text(c) for w in [tag]) for c in shipped_cards)
-    assert _visible(page) >= len(with_tag)
-
-    page.fill("#filter", "GradientTape")
-    expected = sum("gradienttape" in search_text(card) for card in shipped_cards)
-    assert 0 < expected < total and _visible(page) == expected
-
-    page.fill("#filter", "no card says this")
-    assert _visible(page) == 0
-
-    page.fill("#filter", "")
-    clicked = with_tag[0].tags[0].lower()
-    page.locator(f'article button[data-tag="{clicked}"]').first.click()
-    assert page.input_value("#filter") == f"tag:{clicked}"
-    assert _visible(page) == sum(
-        any(_under(t.lower(), clicked) for t in c.tags) for c in shipped_cards
-    )
-    page.fill("#filter", "")
-    assert _visible(page) == total

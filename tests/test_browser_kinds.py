@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from deckbuilder.preview import LIGHT_BODY, PreviewCard, card_document, read_cards
+from deckbuilder.preview import LIGHT_BODY, card_document
 
+from .anki_cards import PreviewCard, read_cards
 from .browsing import MODES, VIEWPORTS, measure, problems
 from .conftest import FIXTURES, ROOT, build, write
 
 pytestmark = pytest.mark.browser
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 CONFIG = '[tool.build-deck]\n\n[tool.build-deck.decks]\nlayers = "Layers"\n'
 # What each card of the `act` cloze note (tests/fixtures/kinds/content/basics.md) hides.
@@ -128,26 +128,3 @@ def test_the_typing_box_spans_the_card(
         " document.querySelector('.q-wrap').getBoundingClientRect().width]"
     )
     assert widths[0] >= 0.95 * widths[1] > 0
-
-
-@pytest.fixture(scope="session")
-def kinds_preview(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
-    out = _build(tmp_path_factory.mktemp("kinds-preview"))
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto((out / "preview.html").as_uri())
-    yield page
-    page.close()
-
-
-def test_the_preview_shows_every_card_of_every_kind(
-    kinds_preview: Page, kind_cards: list[PreviewCard]
-) -> None:
-    names = kinds_preview.locator("article .card-name").all_inner_texts()
-    assert Counter(names) == Counter(card.card for card in kind_cards)
-    assert kinds_preview.locator("article iframe").count() == 4 * len(kind_cards)
-    assert kinds_preview.text_content("#count") == f"{len(kind_cards)} of {len(kind_cards)} cards"
-    # Inside the frames, each card as the apps show it: the typing box on type-in fronts.
-    count = """(selector) => Array.from(document.querySelectorAll("iframe"))
-                 .filter(f => f.contentDocument.querySelector(selector)).length"""
-    assert kinds_preview.evaluate(count, "input#typeans") == 2 * 2  # two notes' fronts, 2 modes
-    assert kinds_preview.evaluate(count, "code#typeans") == 2 * 2  # Anki's comparison, backs

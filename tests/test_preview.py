@@ -1,15 +1,17 @@
-"""dist/preview.html without a browser: what it contains, that it is offline and deterministic."""
+"""dist/preview.html without a browser: what it holds, that it is offline and deterministic.
+
+The page renders its cards itself (deckbuilder/preview.js); tests/test_browser_preview.py
+checks in Chromium that what it renders is what Anki renders.
+"""
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-from deckbuilder.preview import LIGHT_BODY, NIGHT_BODY, plain_text, read_cards, render_preview
 
 from .conftest import ROOT, build, import_into_anki, write
 
@@ -20,138 +22,106 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 # Elements that make a browser fetch something by themselves (a plain <a href> only on a click).
-FETCHING = {
-    "script": "src",
-    "link": "href",
-    "img": "src",
-    "iframe": "src",
-    "source": "src",
-    "audio": "src",
-    "video": "src",
-    "embed": "src",
-    "object": "data",
-}
+FETCHING = re.compile(
+    r"<(?:script|link|img|iframe|source|audio|video|embed|object)\b[^>]*\b(?:src|href|data)=", re.I
+)
 REMOTE_CSS = re.compile(r"@import|url\(\s*['\"]?\s*(?:https?:)?//", re.IGNORECASE)
 
 
-@dataclass
-class Article:
-    tags: str
-    title: str = ""
-    frames: list[str] = field(default_factory=list)  # srcdoc of each iframe
+def page_data(path: Path) -> dict[str, Any]:
+    """The deck data the page renders from."""
+    html = path.read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="deck-data">(.*?)</script>', html, re.S)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found[1])
+    return data
 
 
-class _Page(HTMLParser):
-    """The preview's articles, and every URL an element would fetch, in the page or a frame."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.articles: list[Article] = []
-        self.fetched: list[str] = []
-        self.styles: list[str] = []
-        self._in_title = self._in_style = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag in FETCHING and FETCHING[tag] in values:
-            self.fetched.append(values[FETCHING[tag]])
-        if tag == "article":
-            self.articles.append(Article(values.get("data-tags", "")))
-        elif tag == "h2" and self.articles:
-            self._in_title = True
-        elif tag == "iframe" and "srcdoc" in values:
-            self.articles[-1].frames.append(values["srcdoc"])
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_title = self._in_title and tag != "h2"
-        self._in_style = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.articles[-1].title += data
-        if self._in_style:
-            self.styles.append(data)
-
-
-def parse_page(html: str) -> _Page:
-    page = _Page()
-    page.feed(html)
-    page.close()
-    return page
-
-
-def _frames(page: _Page) -> list[_Page]:
-    return [parse_page(frame) for article in page.articles for frame in article.frames]
+def _titles(data: dict[str, Any]) -> list[str]:
+    return [data["notes"][note]["h"] for note, _, _ in data["cards"]]
 
 
 def test_build_writes_a_preview_of_every_card_and_none_of_removed_notes(in_tmp: Path) -> None:
     source = write(
         in_tmp / "content" / "keras.md",
         "# Keras\n\n## Layers\n\n### What is a Dense layer?\n\nA fully connected layer.\n\n"
-        "### What is Dropout?\n\nRandom zeroing.\n\n## Training\n\n### What does `fit` do?\n\n"
+        "### What is Dropout? {.reverse}\n\nRandom zeroing.\n\n## Training\n\n### What does `fit` do?\n\n"
         "Runs the training loop.\n",
     )
     assert build() == 0
-    page = parse_page((in_tmp / PREVIEW).read_text(encoding="utf-8"))
-    assert [a.title for a in page.articles] == [
+    data = page_data(in_tmp / PREVIEW)
+    assert _titles(data) == [
         "What is a Dense layer?",
+        "What is Dropout?",
         "What is Dropout?",
         "What does fit do?",
     ]
-    assert [a.tags for a in page.articles] == ["keras::layers", "keras::layers", "keras::training"]
+    assert [name for _, _, name in data["cards"]] == ["Forward", "Forward", "Reverse", "Forward"]
+    assert [n["g"] for n in data["notes"]] == [
+        ["keras::layers"],
+        ["keras::layers"],
+        ["keras::training"],
+    ]
 
-    source.write_text(source.read_text().replace("### What is Dropout?\n\nRandom zeroing.\n", ""))
+    source.write_text(
+        source.read_text().replace("### What is Dropout? {.reverse}\n\nRandom zeroing.\n", "")
+    )
     assert build() == 0
     notes = import_into_anki(in_tmp / DECK, in_tmp / "c.anki2")
     assert len(notes) == 3  # the removed note is still shipped, without a card
-    page = parse_page((in_tmp / PREVIEW).read_text(encoding="utf-8"))
-    assert [a.title for a in page.articles] == ["What is a Dense layer?", "What does fit do?"]
+    assert _titles(page_data(in_tmp / PREVIEW)) == ["What is a Dense layer?", "What does fit do?"]
 
 
-def test_each_card_is_shown_front_and_back_light_and_night_with_the_package_css(
-    in_tmp: Path,
-) -> None:
+def test_the_page_holds_each_note_type_its_css_and_templates_once(in_tmp: Path) -> None:
     write(in_tmp / "content" / "a.md", "## What is `x`?\n\n```python\nx = 1  # one\n```\n")
+    write(in_tmp / "content" / "b.md", "## Ones {.cloze}\n\n{{c1::one}}\n")
     assert build() == 0
-    (article,) = parse_page((in_tmp / PREVIEW).read_text(encoding="utf-8")).articles
-    bodies = [re.search(r'<body class="([^"]*)"', frame)[1] for frame in article.frames]  # type: ignore[index]
-    assert bodies == [LIGHT_BODY, NIGHT_BODY, LIGHT_BODY, NIGHT_BODY]
-    front, back = article.frames[0], article.frames[2]
+    html = (in_tmp / PREVIEW).read_text(encoding="utf-8")
+    data = page_data(in_tmp / PREVIEW)
     css = (in_tmp / "templates" / "style.css").read_text(encoding="utf-8")
-    for frame in article.frames:  # Anki's own <style> of the note type, byte for byte
-        assert css in frame
-        assert ".nightMode .highlight .c1" in frame
-    assert 'id="answer"' not in front and 'id="answer"' in back
-    assert '<span class="c1"># one</span>' in back
+    assert (
+        len(data["css"]) == 1
+        and css in data["css"][0]
+        and ".nightMode .highlight .c1" in data["css"][0]
+    )
+    assert html.count(".nightMode .highlight .c1") == 1  # one copy of the CSS in the whole page
+    types = {t["cloze"]: t for t in data["types"].values()}
+    assert [name for name, _, _ in types[False]["templates"]] == ["Forward", "Reverse"]
+    assert [name for name, _, _ in types[True]["templates"]] == ["Cloze"]
+    (qa,) = [
+        n
+        for n in data["notes"]
+        if n["t"] in [k for k, t in data["types"].items() if not t["cloze"]]
+    ]
+    assert '<span class="c1"># one</span>' in "".join(qa["f"])
 
 
-def test_preview_is_offline_with_images_inlined(in_tmp: Path) -> None:
+def test_preview_is_offline_with_each_image_inlined_once(in_tmp: Path) -> None:
     (in_tmp / "content" / "img").mkdir()
     (in_tmp / "content" / "img" / "dot.png").write_bytes(PNG)
     write(
         in_tmp / "content" / "a.md",
-        "## What is this dot?\n\n![dot](img/dot.png) See [the docs](https://keras.io/).\n",
+        "## What is this dot?\n\n![dot](img/dot.png) See [the docs](https://keras.io/).\n\n"
+        "## What is this dot again?\n\n![dot](img/dot.png)\n",
     )
     assert build() == 0
-    page = parse_page((in_tmp / PREVIEW).read_text(encoding="utf-8"))
-    frames = _frames(page)
-    assert len(frames) == 4
-    assert page.fetched == []  # the page itself: inline style and script only
-    fetched = [url for frame in frames for url in frame.fetched]
-    assert fetched and all(url.startswith("data:image/png;base64,") for url in fetched)
-    for css in page.styles + [css for frame in frames for css in frame.styles]:
+    html = (in_tmp / PREVIEW).read_text(encoding="utf-8")
+    assert not FETCHING.search(html.split('id="deck-data">')[0])  # inline style and script only
+    data = page_data(in_tmp / PREVIEW)
+    (uri,) = data["media"].values()
+    assert uri.startswith("data:image/png;base64,")
+    assert html.count("data:image/png;base64,") == 1  # once for both cards and all frames
+    for css in data["css"]:
         assert not REMOTE_CSS.search(css)
 
 
 def test_the_same_package_gives_the_same_preview_bytes(in_tmp: Path) -> None:
     write(in_tmp / "content" / "a.md", "## What is one?\n\nOne.\n\n## What is two?\n\nTwo.\n")
-    assert build() == 0
+    assert build("--no-cache") == 0
     first = (in_tmp / PREVIEW).read_bytes()
-    assert build() == 0
+    (in_tmp / PREVIEW).unlink()
+    assert build("--no-cache") == 0
     assert (in_tmp / PREVIEW).read_bytes() == first
-    again = render_preview(read_cards(in_tmp / DECK), "Markdown Flashcards")
-    assert again.encode("utf-8") == first
 
 
 def test_no_preview_and_check_write_no_preview(
@@ -166,7 +136,7 @@ def test_no_preview_and_check_write_no_preview(
     assert "wrote dist/preview.html: 1 cards" in capsys.readouterr().err
 
 
-def test_shipped_deck_preview_lists_every_carded_note(tmp_path: Path) -> None:
+def test_shipped_deck_preview_lists_every_card(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     code = build(
         *("--content", str(ROOT / "content"), "--templates", str(ROOT / "templates")),
@@ -176,22 +146,15 @@ def test_shipped_deck_preview_lists_every_carded_note(tmp_path: Path) -> None:
     assert code == 0
     (package,) = out.glob("*.apkg")
     carded = [n for n in import_into_anki(package, tmp_path / "c.anki2") if n["decks"]]
-    page = parse_page((out / "preview.html").read_text(encoding="utf-8"))
-    titles = sorted(plain_text(str(n["fields"]["Question"])) for n in carded)  # type: ignore[index]
-    assert sorted(a.title for a in page.articles) == titles
-    assert len(titles) >= 40
-    assert all(len(a.frames) == 4 for a in page.articles)
+    data = page_data(out / "preview.html")
+    assert len(data["notes"]) == len(carded) >= 40
+    assert {n["s"] for n in data["notes"]} == {str(n["fields"]["Source"]) for n in carded}
 
 
-def test_preview_of_a_huge_deck_shows_the_first_cards_only(
-    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import deckbuilder.preview
-
-    monkeypatch.setattr(deckbuilder.preview, "MAX_PREVIEW_CARDS", 3)
-    questions = "".join(f"## What is item {i}?\n\nItem {i}.\n\n" for i in range(5))
+def test_every_card_of_a_big_deck_is_in_the_preview(in_tmp: Path) -> None:
+    questions = "".join(f"## What is item {i}?\n\nItem {i}.\n\n" for i in range(1500))
     write(in_tmp / "content" / "a.md", questions)
     assert build() == 0
-    page = (in_tmp / "dist" / "preview.html").read_text(encoding="utf-8")
-    assert "first 3 of 5 cards (the package holds all)" in page
-    assert "What is item 2?" in page and "What is item 3?" not in page
+    html = (in_tmp / PREVIEW).read_text(encoding="utf-8")
+    assert '<span id="count">1500 cards</span>' in html
+    assert _titles(page_data(in_tmp / PREVIEW))[-1] == "What is item 1499?"
