@@ -5,7 +5,10 @@ interpreter, so blocks are independent and one block's imports or state cannot
 hide another block's missing setup. A block whose info string contains
 ``no-run`` (TensorFlow 1.x code, or code for a TensorFlow older than 2.21, shown
 for contrast) is skipped. Files are found recursively, in sorted path order,
-skipping hidden folders, as the deck builder reads them.
+skipping hidden folders, as the deck builder reads them; then the files of
+``content/.examples/``, which the builder skips: full scripts behind cards whose
+own snippet shows only the lines worth remembering (a whole fit, a save and load,
+a failure that the card states).
 
 Cloze cards hide parts of a code block with Anki's markers, ``{{c1::text}}`` or
 ``{{c1::text::hint}}``. The markers are stripped before a block runs, keeping the
@@ -36,6 +39,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 REPO_ROOT = Path(__file__).parent.parent
 CONTENT_DIR = REPO_ROOT / "content"
+EXAMPLES_DIR = CONTENT_DIR / ".examples"  # hidden: run here, not part of the deck
 PYTHON_LANGUAGES = {"python", "py"}
 TIMEOUT_SECONDS = 120
 STDERR_TAIL_LINES = 30
@@ -111,12 +115,14 @@ def extract_blocks(path: Path) -> list[CodeBlock]:
 
 
 def content_files() -> list[Path]:
-    """Every *.md below content/, recursively, in sorted path order, hidden folders skipped."""
-    return sorted(
+    """The deck's *.md files below content/ (recursively, sorted, hidden folders
+    skipped, as the builder reads them), then those of content/.examples/."""
+    deck = sorted(
         path
         for path in CONTENT_DIR.rglob("*.md")
         if not any(part.startswith(".") for part in path.relative_to(CONTENT_DIR).parts)
     )
+    return deck + sorted(EXAMPLES_DIR.rglob("*.md"))
 
 
 def collect_blocks() -> list[CodeBlock]:
