@@ -1,4 +1,8 @@
-"""Command line: arguments in, messages on stderr, an exit code out. The only place that prints."""
+"""Command line: arguments in, messages on stderr, an exit code out. The only place that prints.
+
+One boundary (`main`) turns every failure into one message and a documented exit code; a
+traceback is shown only with `--traceback`.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +10,33 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .build import (
-    REMOVED_TAG,
-    BuildPlan,
-    current_inputs,
-    package_file_name,
-    package_fingerprint,
-    plan_build,
-    replay_key,
-)
-from .cache import DEFAULT_FOLDER, BuildCache, Replay, file_digest
+from .build import BuildPlan, BuildRequest, package_file_name, plan_build
 from .config import DeckConfig, load_config
 from .diagnostics import Diagnostic
 from .discover import display_path
-from .ledger import Report, text_digest, write_ledger
-from .lint import with_lint
-from .package import write_package
-from .preview import MAX_PREVIEW_CARDS, PREVIEW_NAME, write_preview
+from .messages import change_lines, summary_line
+from .preview import PREVIEW_NAME
 from .progress import Progress
+from .replay import TABLES as REPLAY_TABLES
+from .replay import Replay, is_current, recall, record
+from .stages import CACHE_TABLES, make_stages
+from .store import Store
+from .workers import Workers
+from .write import Targets, preview_key, write_outputs
 
 LEDGER_NAME = "ledger.json"
+DEFAULT_CACHE = Path(".cache") / "build-deck"
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
 
 
-class _Parser(argparse.ArgumentParser):
+class _ArgumentParser(argparse.ArgumentParser):
     def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
         # argparse would call sys.exit; tests call main() directly and want the code back.
         if message:
@@ -48,70 +50,74 @@ class _Exit(Exception):
 
 
 def _arguments() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = _ArgumentParser(
         prog="build_deck.py",
         description="Build an Anki package from Markdown question-and-answer files.",
     )
-    parser.add_argument(
+    option = parser.add_argument
+    option(
         "--content",
         type=Path,
         default=Path("content"),
         metavar="DIR",
         help="folder of *.md sources (default: content/)",
     )
-    parser.add_argument(
+    option(
         "--templates",
         type=Path,
         default=Path("templates"),
         metavar="DIR",
-        help="folder with front.html, back.html, style.css (default: templates/)",
+        help="folder with the card templates and style.css (default: templates/)",
     )
-    parser.add_argument(
+    option(
         "--out",
         type=Path,
         default=Path("dist"),
         metavar="DIR",
         help="output folder for the .apkg (default: dist/)",
     )
-    parser.add_argument(
+    option(
         "--config",
         type=Path,
-        default=Path("pyproject.toml"),
+        default=None,
         metavar="FILE",
         help="pyproject.toml with [tool.build-deck] (default: ./pyproject.toml)",
     )
-    parser.add_argument(
+    option(
         "--ledger",
         type=Path,
         default=None,
         metavar="FILE",
         help="the ledger to read and update (default: CONTENT/ledger.json)",
     )
-    parser.add_argument("--strict", action="store_true", help="treat every warning as an error")
-    parser.add_argument("--check", action="store_true", help="validate only; write nothing")
-    parser.add_argument(
-        "--no-preview", action="store_true", help=f"do not write OUT/{PREVIEW_NAME}"
-    )
-    parser.add_argument(
+    option("--strict", action="store_true", help="treat every warning as an error")
+    option("--check", action="store_true", help="validate and lint only; write nothing")
+    option("--no-preview", action="store_true", help=f"do not write OUT/{PREVIEW_NAME}")
+    option(
         "--frozen",
         action="store_true",
         help="fail if the ledger would change (for CI of content repositories)",
     )
-    parser.add_argument(
+    option(
         "--cache",
         type=Path,
-        default=DEFAULT_FOLDER,
+        default=DEFAULT_CACHE,
         metavar="DIR",
-        help=f"where unchanged work is remembered; safe to delete (default: {DEFAULT_FOLDER}/)",
+        help=f"where unchanged work is remembered; safe to delete (default: {DEFAULT_CACHE}/)",
     )
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
-    return parser
+    option("--no-cache", action="store_true", help="neither read nor write a cache")
+    option("--traceback", action="store_true", help="show where an unexpected failure happened")
+    return parser  # fmt: skip
 
 
 def _now() -> int:
     # SOURCE_DATE_EPOCH: the reproducible-builds convention for "the time of this change".
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     return int(epoch) if epoch.isdigit() else int(time.time())
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def _report(diagnostics: Sequence[Diagnostic], strict: bool) -> int:
@@ -121,42 +127,130 @@ def _report(diagnostics: Sequence[Diagnostic], strict: bool) -> int:
         if strict and diagnostic.severity == "warning":
             diagnostic = replace(diagnostic, severity="error")
         errors += diagnostic.severity == "error"
-        print(diagnostic, file=sys.stderr)
+        _say(str(diagnostic))
     return errors
 
 
-def _changes(report: Report) -> list[str]:
-    """What this build changes for people who imported an earlier package."""
-    counts = (
-        f"{len(report.new)} new, {len(report.changed)} changed, {report.unchanged} unchanged, "
-        f"{len(report.matched)} reworded/moved, {len(report.removed)} removed"
-        + (f", {len(report.revived)} back again" if report.revived else "")
-    )
-    lines = [f"notes: {counts}"]
-    for match in report.matched:
-        if match.old_key != match.new_key:
-            lines.append(f"  reworded: {match.location}: was {match.old_key!r}, same note")
-        else:
-            lines.append(f"  moved: {match.location}: was in {match.old_file}, same note")
-    for entry in report.removed:
-        lines.append(f"  removed: {entry.key!r} (was in {entry.file}; tagged '{REMOVED_TAG}')")
-    if report.note_type_changed:
-        lines.append("  templates or CSS changed: the note type will update on import")
-    return lines
+def _failed(errors: int) -> int:
+    _say(f"build failed: {errors} error{'s' * (errors != 1)}; nothing written")
+    return EXIT_CONTENT
 
 
-def _summary(plan: BuildPlan, target: str) -> str:
+@dataclass(frozen=True, slots=True)
+class _Run:
+    args: argparse.Namespace
+    request: BuildRequest
+    targets: Targets
+
+    @property
+    def config(self) -> DeckConfig:
+        return self.request.config
+
+
+def _replayed(run: _Run, replay: Replay) -> int:
+    errors = _report(replay.diagnostics, run.args.strict)
+    if errors:
+        return _failed(errors)
+    _say(f"notes: 0 new, 0 changed, {replay.notes} unchanged, 0 reworded/moved, 0 removed")
+    if run.targets.preview is not None:
+        _say(f"{display_path(run.targets.preview)} unchanged: {replay.cards} cards")
+    where = f"{display_path(run.targets.package)} unchanged"
+    counts = (replay.notes, replay.cards, replay.tags, replay.media, len(replay.diagnostics))
+    _say(summary_line(where, *counts))
+    return EXIT_OK
+
+
+def _can_replay(run: _Run, store: Store) -> Replay | None:
+    """The recorded build this one repeats, if its package and preview are still in place."""
+    replay = recall(store, run.request, run.targets.package)
+    preview = run.targets.preview
+    if replay is None or (
+        preview is not None and not is_current(store, preview, preview_key(replay.package))
+    ):
+        return None
+    return replay
+
+
+def _build(run: _Run, store: Store) -> int:
+    args = run.args
+    if not args.check:  # a check lints, which replaying would skip
+        replay = _can_replay(run, store)
+        if replay is not None:
+            return _replayed(run, replay)
+    progress = Progress()
+    with Workers() as workers:
+        plan = plan_build(run.request, make_stages(store, workers, progress), progress)
+    progress.clear()
+    store.save()  # even a failed build keeps what it rendered: the fix rebuilds fast
+    errors = _report(plan.diagnostics, args.strict)
+    if errors or plan.package is None or plan.ledger is None or plan.report is None:
+        return _failed(errors)
+    for line in change_lines(plan.report, run.config.name):
+        _say(line)
+    if args.frozen and plan.ledger_changed:
+        _say(
+            f"{display_path(run.targets.ledger)}: error: the ledger would change (--frozen); "
+            "build without --frozen and commit the ledger; nothing written"
+        )
+        return EXIT_CONTENT
+    counts = _counts(plan)
+    if args.check:
+        _say(summary_line("check passed", *counts, len(plan.diagnostics)))
+        return EXIT_OK
+    ledger = plan.ledger if plan.ledger_changed else None
+    written = write_outputs(plan.package, ledger, run.targets, store, run.config.name, progress)
+    if run.targets.preview is not None:
+        shown = display_path(run.targets.preview)
+        _say(f"wrote {shown}: {written.preview_cards} cards" if written.preview
+             else f"{shown} unchanged: {written.preview_cards} cards")  # fmt: skip
+    replay = Replay(plan.diagnostics, *counts, written.fingerprint, _images(plan))
+    if len(replay.images) == len(plan.package.media):
+        record(store, run.request, plan.inputs, run.targets.package, replay)
+        store.save()
+    done = ("wrote " + display_path(run.targets.package) if written.package
+            else display_path(run.targets.package) + " unchanged")  # fmt: skip
+    _say(summary_line(done, *counts, len(plan.diagnostics)))
+    return EXIT_OK
+
+
+def _counts(plan: BuildPlan) -> tuple[int, int, int, int]:
+    """Notes with cards, cards, tags and media files of the planned package."""
     assert plan.package is not None
-    notes = [note for note in plan.package.notes if note.has_card]
-    tags = {tag for note in notes for tag in note.tags}
-    return _summary_line(
-        target, len(notes), len(tags), len(plan.package.media), len(plan.diagnostics)
-    )
+    studied = [note for note in plan.package.notes if note.cards]
+    tags = {tag for note in studied for tag in note.tags}
+    cards = sum(len(note.cards) for note in studied)
+    return len(studied), cards, len(tags), len(plan.package.media)
 
 
-def _summary_line(target: str, notes: int, tags: int, media: int, warnings: int) -> str:
-    extra = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-    return f"{target}: {notes} notes, {tags} tags, {media} media files{extra}"
+def _images(plan: BuildPlan) -> tuple[tuple[str, str], ...]:
+    from .fingerprint import file_digest
+
+    assert plan.package is not None
+    found = ((str(m.source), file_digest(m.source)) for m in plan.package.media)
+    return tuple((path, digest) for path, digest in found if digest is not None)
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config or Path("pyproject.toml"), required=args.config is not None)
+    if isinstance(config, Diagnostic):
+        _say(str(config))
+        return EXIT_USAGE
+    ledger = args.ledger or args.content / LEDGER_NAME
+    out = args.out / package_file_name(config)
+    preview = None if args.no_preview else args.out / PREVIEW_NAME
+    request = BuildRequest(args.content, args.templates, ledger, config, _now(), lint=args.check)
+    run = _Run(args, request, Targets(out, ledger, preview))
+    store = Store(None if args.no_cache else args.cache, (*CACHE_TABLES, *REPLAY_TABLES),
+                  writable=not args.check)  # fmt: skip
+    try:
+        return _build(run, store)
+    finally:
+        store.close()
+
+
+def _where(exc: OSError) -> str:
+    name = exc.filename if exc.filename is not None else exc.filename2
+    return display_path(Path(os.fsdecode(name))) if name is not None else "build_deck.py"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,160 +258,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _arguments().parse_args(argv)
     except _Exit as stop:
         return stop.status
-    config = load_config(args.config)
-    if isinstance(config, Diagnostic):
-        print(config, file=sys.stderr)
-        return EXIT_USAGE
-    ledger_file = args.ledger or args.content / LEDGER_NAME
-    cache = BuildCache(None if args.no_cache else args.cache, writable=not args.check)
     try:
-        return _build(args, config, ledger_file, cache)
-    finally:
-        cache.close()
-
-
-def _build(
-    args: argparse.Namespace, config: DeckConfig, ledger_file: Path, cache: BuildCache
-) -> int:
-    if not args.check:  # a check adds content advice (lint): it always takes the full path
-        replayed = _replay(args, config, ledger_file, cache)
-        if replayed is not None:
-            return replayed
-    progress = Progress()
-    plan = plan_build(args.content, args.templates, ledger_file, config, _now(), cache, progress)
-    progress.clear()
-    if args.check:  # content advice (lint.py) only when checking; --strict makes it binding
-        plan = replace(plan, diagnostics=with_lint(plan.diagnostics, args.content))
-    if not args.check:  # even a failed build keeps what it rendered: the fix rebuilds fast
-        cache.save()
-    errors = _report(plan.diagnostics, args.strict)
-    if errors or plan.package is None or plan.ledger is None or plan.report is None:
-        plural = "s" * (errors != 1)
-        print(f"build failed: {errors} error{plural}; nothing written", file=sys.stderr)
-        return EXIT_CONTENT
-    for line in _changes(plan.report):
-        print(line, file=sys.stderr)
-    if args.frozen and plan.ledger_changed:
-        print(
-            f"{display_path(ledger_file)}: error: the ledger would change (--frozen); "
-            "build without --frozen and commit the ledger; nothing written",
-            file=sys.stderr,
-        )
-        return EXIT_CONTENT
-    if args.check:
-        print(_summary(plan, "check passed"), file=sys.stderr)
-        return EXIT_OK
-    target = args.out / package_file_name(config)
-    fingerprint = package_fingerprint(plan.package)
-    # An unchanged package is not written again: the file already holds these very bytes.
-    wrote = _unless_current(cache, target, fingerprint, progress, "writing the package",
-                            lambda: write_package(plan.package, target))  # fmt: skip
-    if plan.ledger_changed:  # after the package: a crash in between only repeats this update
-        write_ledger(ledger_file, plan.ledger)
-    if not args.no_preview:
-        shown = min(sum(note.has_card for note in plan.package.notes), MAX_PREVIEW_CARDS)
-        _preview(args.out, target, config, cache, fingerprint, shown, progress)
-    _record(cache, plan, target, ledger_file, fingerprint)
-    done = "wrote " + display_path(target) if wrote else display_path(target) + " unchanged"
-    print(_summary(plan, done), file=sys.stderr)
-    return EXIT_OK
-
-
-def _preview(
-    out: Path,
-    target: Path,
-    config: DeckConfig,
-    cache: BuildCache,
-    fingerprint: str,
-    shown: int,
-    progress: Progress,
-) -> None:
-    """Made from the written package, exactly as Anki imports it (unless it is current)."""
-    preview = out / PREVIEW_NAME
-    if _unless_current(cache, preview, f"preview {fingerprint}", progress, "the preview",
-                       lambda: write_preview(target, preview, config.name)):  # fmt: skip
-        print(f"wrote {display_path(preview)}: {shown} cards", file=sys.stderr)
-    else:
-        print(f"{display_path(preview)} unchanged: {shown} cards", file=sys.stderr)
-
-
-def _replay(
-    args: argparse.Namespace, config: DeckConfig, ledger_file: Path, cache: BuildCache
-) -> int | None:
-    """Tell the last build's outcome again when nothing it read or wrote has changed since.
-
-    Sources, templates, configuration, ledger, images and outputs all as that build left
-    them: parsing, rendering and reconciling would give its plan again, every note unchanged.
-    None when anything differs, and the build takes the full path.
-    """
-    if not cache.has_records:
-        return None  # no cache, or a fresh one: spare reading every source twice
-    target = args.out / package_file_name(config)
-    inputs = current_inputs(args.content, args.templates, config)
-    ledger = file_digest(ledger_file)
-    if inputs is None or ledger is None:
-        return None
-    replay = cache.replay(replay_key(inputs, target, ledger_file, ledger))
-    if replay is None or not cache.is_current(target, replay.package):
-        return None
-    errors = _report(replay.diagnostics, args.strict)
-    if errors:
-        print(
-            f"build failed: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr
-        )
-        return EXIT_CONTENT
-    for line in _changes(Report(unchanged=replay.notes)):
-        print(line, file=sys.stderr)
-    if not args.no_preview:
-        _preview(args.out, target, config, cache, replay.package, replay.notes, Progress())
-    where = f"{display_path(target)} unchanged"
-    counts = (replay.notes, replay.tags, replay.media, len(replay.diagnostics))
-    print(_summary_line(where, *counts), file=sys.stderr)
-    return EXIT_OK
-
-
-def _record(
-    cache: BuildCache, plan: BuildPlan, target: Path, ledger_file: Path, fingerprint: str
-) -> None:
-    """Remember this build's outcome for `_replay`, keyed by the ledger it leaves behind."""
-    assert plan.package is not None and plan.ledger is not None
-    if not cache.writable:
-        return
-    ledger = file_digest(ledger_file)
-    if ledger != text_digest(plan.ledger):
-        return  # not the ledger this plan wrote or kept: edited meanwhile, or laid out by hand
-    images = tuple((str(m.source), file_digest(m.source)) for m in plan.package.media)
-    notes = [note for note in plan.package.notes if note.has_card]
-    replay = Replay(
-        diagnostics=plan.diagnostics,
-        notes=len(notes),
-        tags=len({tag for note in notes for tag in note.tags}),
-        media=len(plan.package.media),
-        package=fingerprint,
-        images=tuple((path, digest) for path, digest in images if digest is not None),
-    )
-    if len(replay.images) == len(images):
-        cache.record(replay_key(plan.inputs, target, ledger_file, ledger), replay)
-        cache.save()
-
-
-def _unless_current(
-    cache: BuildCache,
-    target: Path,
-    fingerprint: str,
-    progress: Progress,
-    stage: str,
-    write: Callable[[], object],
-) -> bool:
-    """Write `target` unless the cache knows it holds this fingerprint's bytes; True if written."""
-    if cache.is_current(target, fingerprint):
-        return False
-    progress.stage(stage)
-    write()
-    progress.clear()
-    cache.wrote(target, fingerprint)
-    cache.save()
-    return True
+        return _run(args)
+    except KeyboardInterrupt:
+        _say("interrupted; nothing half-written is left behind")
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if args.traceback:
+            traceback.print_exc()
+        _say(f"{_where(exc)}: error: {exc.strerror or exc}; the build stopped")
+        return EXIT_ENVIRONMENT
+    except Exception as exc:  # the boundary: anything else is a bug, said in one line
+        if args.traceback:
+            traceback.print_exc()
+        _say(f"build_deck.py: internal error: {type(exc).__name__}: {exc} (run with --traceback "
+             "to see where, and please report it)")  # fmt: skip
+        return EXIT_INTERNAL
 
 
 def run() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .diagnostics import Diagnostic, error
@@ -23,6 +24,7 @@ class SourceFile:
     path: Path
     display: str
     text: str
+    deck: str = ""  # the subdeck its folder maps to (`[tool.build-deck]`), unless it says
 
 
 def display_path(path: Path) -> str:
@@ -136,3 +138,20 @@ def read_source(path: Path | Diagnostic) -> SourceFile | Diagnostic:
     if isinstance(text, Diagnostic):
         return text
     return SourceFile(path=path, display=display, text=text)
+
+
+def read_sources(
+    content_dir: Path, deck_for: Callable[[str], str]
+) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Every source file, each with the subdeck its folder maps to (`deck_for` a folder
+    relative to `content_dir`), and located reasons for the ones that cannot be read."""
+    sources: list[SourceFile] = []
+    problems: list[Diagnostic] = []
+    for path in find_markdown(content_dir):
+        source = read_source(path)
+        if isinstance(source, Diagnostic):
+            problems.append(source)
+            continue
+        deck = deck_for(source.path.parent.relative_to(content_dir).as_posix())
+        sources.append(replace(source, deck=deck) if deck else source)
+    return sources, problems

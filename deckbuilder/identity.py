@@ -8,9 +8,10 @@ must update the note), never the file or position (moving a note must not duplic
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .diagnostics import Diagnostic, error
+from .kinds import QA
 from .parse import SourceNote
 
 # Anki's own GUID alphabet (base91 without quotes and backslash, as in anki/utils.py).
@@ -22,6 +23,15 @@ _SCHEME = "build-deck/1"
 
 def _digest(*parts: str) -> bytes:
     return hashlib.sha256("\x1f".join((_SCHEME, *parts)).encode("utf-8")).digest()
+
+
+def note_identity(kind: str, key: str) -> str:
+    """What a note's GUID is made from: its key, and its kind unless it is a Q&A note.
+
+    Anki keeps a GUID's note type for good (an import with another one is ignored), so a
+    note that changes kind must change GUID; Q&A notes keep the GUIDs they always had.
+    """
+    return key if kind == QA else f"{kind}\x1f{key}"
 
 
 def note_guid(namespace: str, key: str) -> str:
@@ -56,6 +66,31 @@ def note_ids(created: Iterable[tuple[str, int]]) -> dict[str, int]:
     for guid, seconds in sorted(created, key=lambda item: (item[1], item[0])):
         previous = max(seconds * 1000, previous + 1)
         ids[guid] = previous
+    return ids
+
+
+def card_ids(notes: Iterable[tuple[int, Sequence[int]]]) -> dict[tuple[int, int], int]:
+    """A card ID for every (note ID, card ordinal), the same whenever the notes are the same.
+
+    A note's first card takes the note's own ID (Anki's IDs are per table, and most notes have
+    one card, so most IDs never move). Its other cards take the next IDs after it that no
+    note holds, in order of note and ordinal: adding a card shifts only later extra cards,
+    and Anki's importer matches a note's existing cards by ordinal, never by ID.
+    """
+    notes = list(notes)
+    taken = {note_id for note_id, _ in notes}
+    ids: dict[tuple[int, int], int] = {}
+    extra: list[tuple[int, int]] = []
+    for note_id, ords in notes:
+        if ords:
+            ids[(note_id, ords[0])] = note_id
+            extra.extend((note_id, ord_) for ord_ in ords[1:])
+    previous = 0
+    for note_id, ord_ in sorted(extra):
+        candidate = max(note_id + 1, previous + 1)
+        while candidate in taken:
+            candidate += 1
+        ids[(note_id, ord_)] = previous = candidate
     return ids
 
 

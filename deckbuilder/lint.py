@@ -23,9 +23,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
-from pathlib import Path
 from urllib.parse import unquote
 
 from markdown_it.token import Token
@@ -33,8 +32,10 @@ from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .diagnostics import Diagnostic, warning
-from .discover import find_markdown, read_source
-from .parse import SourceNote, normalise_key, parse_file, plain_text
+from .headings import markdown_text as plain_text
+from .headings import normalise_key
+from .kinds import KINDS
+from .parse import SourceNote
 from .render import markdown
 
 ANSWER_TEXT_LIMIT = 1_200
@@ -56,7 +57,8 @@ def _worth_parsing(note: SourceNote) -> bool:
     # Parsing is most of the linter's time. A note with no code or image marker and an answer
     # shorter than the text limit (Markdown is never shorter than its text) cannot trip a rule.
     body = f"{note.detail}\n{note.answer}"
-    return len(note.answer) > ANSWER_TEXT_LIMIT or bool(_MAY_HOLD_CODE_OR_IMAGES.search(body))
+    longest = max(len(note.answer), len(note.detail))
+    return longest > ANSWER_TEXT_LIMIT or bool(_MAY_HOLD_CODE_OR_IMAGES.search(body))
 
 
 @lru_cache(maxsize=1)  # every rule asks for the same note in turn: parse it once, not thrice
@@ -133,17 +135,21 @@ def _text_length(token: Token) -> int:
 
 
 def long_answer(note: SourceNote) -> list[Diagnostic]:
-    """An answer with more prose than two phone screens hold (code is counted separately)."""
-    if not note.answer:
+    """An answer (a cloze note's text) with more prose than two phone screens hold (code is
+    counted separately)."""
+    cloze = KINDS[note.kind].is_cloze
+    studied, line = ("detail", note.detail_line) if cloze else ("answer", note.answer_line)
+    if not (note.detail if cloze else note.answer):
         return []
-    length = sum(_text_length(token) for part, token, _ in _blocks(note) if part == "answer")
+    length = sum(_text_length(token) for part, token, _ in _blocks(note) if part == studied)
     if length <= ANSWER_TEXT_LIMIT:
         return []
+    what = "cloze text" if cloze else "answer"
     message = (
-        f"answer is long: {length:,} characters of text (over {ANSWER_TEXT_LIMIT:,}, about two "
+        f"{what} is long: {length:,} characters of text (over {ANSWER_TEXT_LIMIT:,}, about two "
         "phone screens); split the question"
     )
-    return [warning(note.display, note.answer_line, message)]
+    return [warning(note.display, line, message)]
 
 
 def _image_sources(note: SourceNote) -> Iterator[tuple[str, int]]:
@@ -242,26 +248,10 @@ def near_duplicates(notes: Sequence[SourceNote]) -> list[Diagnostic]:
 
 
 def lint_notes(notes: Sequence[SourceNote]) -> list[Diagnostic]:
-    """Every rule over every note that goes into the deck (unanswered ones stay out)."""
-    answered = [note for note in notes if note.answer]
-    found = near_duplicates(answered)
-    for note in answered:
+    """Every rule over every note that goes into the deck (the caller leaves out the others)."""
+    found = near_duplicates(notes)
+    for note in notes:
         found.extend(code_problems(note))
         found.extend(long_answer(note))
         found.extend(large_images(note))
     return found
-
-
-def _source_notes(content_dir: Path) -> Iterable[SourceNote]:
-    for path in find_markdown(content_dir):
-        source = read_source(path)
-        if not isinstance(source, Diagnostic):  # the build reports unreadable files
-            yield from parse_file(source).notes
-
-
-def with_lint(diagnostics: Sequence[Diagnostic], content_dir: Path) -> tuple[Diagnostic, ...]:
-    """The build's diagnostics with the linter's advice merged in, in path and line order."""
-    if not content_dir.is_dir():
-        return tuple(diagnostics)
-    advice = lint_notes(list(_source_notes(content_dir)))
-    return tuple(sorted((*diagnostics, *advice), key=lambda d: d.sort_key))

@@ -1,4 +1,4 @@
-"""The note type: its fields (fixed for good), its templates and its CSS."""
+"""The note types: one per kind, with its templates (from the templates folder) and the CSS."""
 
 from __future__ import annotations
 
@@ -7,28 +7,52 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, error
 from .discover import decode_source, display_path
-from .render import code_css
+from .highlight import code_css
+from .kinds import KINDS, STYLE_FILE, template_files
+from .ledger import content_hash
 
-# Changing this list forces every user into a one-way full sync: append only, never reorder.
-FIELDS = ("Question", "Detail", "Answer", "Topic", "Source", "Key")
-TEMPLATE_FILES = ("front.html", "back.html", "style.css")
 LIGHT_CODE_STYLE = "xcode"  # every token colour >= 4.5:1 on its background (WCAG AA)
 NIGHT_CODE_STYLE = "monokai"
+
+# What a template must say for the cards `kinds.py` expects to be the cards Anki makes.
+_REQUIRED = {
+    "qa-front.html": ("{{Question}}",),
+    "qa-reverse-front.html": ("{{#Reverse}}", "{{Answer}}", "{{/Reverse}}"),
+    "cloze-front.html": ("{{cloze:Text}}",),
+    "cloze-back.html": ("{{cloze:Text}}",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardFaces:
+    name: str  # the template's name in Anki: fixed for good
+    front: str
+    back: str
 
 
 @dataclass(frozen=True, slots=True)
 class NoteType:
+    kind: str  # a key of kinds.KINDS
     name: str
-    front: str
-    back: str
+    templates: tuple[CardFaces, ...]
     css: str
 
+    @property
+    def hash(self) -> str:
+        """Of everything Anki stores of it: what the ledger dates changes of."""
+        kind = KINDS[self.kind]
+        faces = (part for t in self.templates for part in (t.name, t.front, t.back))
+        return content_hash(self.name, *kind.fields, *faces, self.css)
 
-def load_note_type(templates_dir: Path, name: str) -> NoteType | list[Diagnostic]:
-    """Read front, back and CSS; the Pygments colours for both modes are appended to the CSS."""
+
+def note_type_name(namespace: str, kind: str) -> str:
+    return f"{namespace} (build-deck {KINDS[kind].label})"
+
+
+def _read_templates(templates_dir: Path) -> dict[str, str] | list[Diagnostic]:
     texts: dict[str, str] = {}
     problems: list[Diagnostic] = []
-    for filename in TEMPLATE_FILES:
+    for filename in template_files():
         path = templates_dir / filename
         display = display_path(path)
         try:
@@ -38,9 +62,29 @@ def load_note_type(templates_dir: Path, name: str) -> NoteType | list[Diagnostic
             continue
         if isinstance(text, Diagnostic):
             problems.append(text)
-        else:
-            texts[filename] = text
-    if problems:
-        return problems
-    css = texts["style.css"] + "\n" + code_css(LIGHT_CODE_STYLE, NIGHT_CODE_STYLE)
-    return NoteType(name, texts["front.html"], texts["back.html"], css)
+            continue
+        missing = [part for part in _REQUIRED.get(filename, ()) if part not in text]
+        if missing:
+            message = f"template must contain {', '.join(missing)}: the cards depend on it"
+            problems.append(error(display, None, message))
+        texts[filename] = text
+    return problems or texts
+
+
+def load_note_types(templates_dir: Path, namespace: str) -> dict[str, NoteType] | list[Diagnostic]:
+    """Every kind's note type; the Pygments colours for both modes are appended to the CSS."""
+    texts = _read_templates(templates_dir)
+    if isinstance(texts, list):
+        return texts
+    css = texts[STYLE_FILE] + "\n" + code_css(LIGHT_CODE_STYLE, NIGHT_CODE_STYLE)
+    return {
+        kind.name: NoteType(
+            kind=kind.name,
+            name=note_type_name(namespace, kind.name),
+            templates=tuple(
+                CardFaces(t.name, texts[t.front_file], texts[t.back_file]) for t in kind.templates
+            ),
+            css=css,
+        )
+        for kind in KINDS.values()
+    }

@@ -16,9 +16,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import genanki
+import genanki  # type: ignore[import-untyped]
 
-from .notetype import FIELDS, NoteType
+from .kinds import KINDS
+from .notetype import NoteType
 
 SCRATCH_PREFIX = ".build-"
 STALE_AFTER = 3600  # seconds; far longer than any build takes
@@ -28,20 +29,28 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
+class PackageCard:
+    ord: int
+    card_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class PackageNote:
     """One note exactly as it goes into the package.
 
     `modified` is when its content last changed (Anki imports it only if newer than its own
-    copy). A note without a card (`has_card=False`, used for removed notes) updates an
-    existing note in place but gives a first-time importer nothing to study.
+    copy). A note without cards (removed notes) updates an existing note in place but gives
+    a first-time importer nothing to study.
     """
 
     guid: str
     note_id: int
-    fields: tuple[str, ...]  # in FIELDS order
+    note_type_id: int
+    fields: tuple[str, ...]  # in its kind's field order
     tags: tuple[str, ...]
     modified: int
-    has_card: bool = True
+    deck_id: int
+    cards: tuple[PackageCard, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,27 +60,40 @@ class PackageMedia:
 
 
 @dataclass(frozen=True, slots=True)
-class Package:
+class PackageDeck:
     deck_id: int
-    deck_name: str
+    name: str
     description: str
+
+
+@dataclass(frozen=True, slots=True)
+class PackageNoteType:
     note_type_id: int
     note_type: NoteType
+    modified: int  # Anki replaces templates and CSS only when this is newer
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    decks: tuple[PackageDeck, ...]  # the deck itself first, then its subdecks, parents first
+    note_types: tuple[PackageNoteType, ...]
     notes: tuple[PackageNote, ...]
     media: tuple[PackageMedia, ...]
-    note_type_modified: int  # Anki replaces templates and CSS only when this is newer
 
 
-def _genanki_model(package: Package) -> genanki.Model:
+def _genanki_model(item: PackageNoteType) -> genanki.Model:
+    kind = KINDS[item.note_type.kind]
     return genanki.Model(
-        package.note_type_id,
-        package.note_type.name,
-        fields=[{"name": name} for name in FIELDS],
+        item.note_type_id,
+        item.note_type.name,
+        fields=[{"name": name} for name in kind.fields],
         templates=[
-            {"name": "Card", "qfmt": package.note_type.front, "afmt": package.note_type.back}
+            {"name": faces.name, "qfmt": faces.front, "afmt": faces.back}
+            for faces in item.note_type.templates
         ],
-        css=package.note_type.css,
-        sort_field_index=0,
+        css=item.note_type.css,
+        model_type=genanki.Model.CLOZE if kind.is_cloze else genanki.Model.FRONT_BACK,
+        sort_field_index=kind.sort_field,
     )
 
 
@@ -81,41 +103,38 @@ _NEW_CARD = (0,) * 11 + ("",)
 _Row = tuple[object, ...]
 
 
-def _note_rows(notes: Sequence[PackageNote], model: genanki.Model) -> Iterator[_Row]:
+def _note_rows(notes: Sequence[PackageNote], sort_fields: dict[int, int]) -> Iterator[_Row]:
     for note in notes:
         tags, fields = f" {' '.join(note.tags)} ", "\x1f".join(note.fields)
-        sort_field = note.fields[model.sort_field_index]  # what genanki.Note.sort_field gives
-        yield (note.note_id, note.guid, model.model_id, note.modified, -1, tags, fields, sort_field,
-               0, 0, "")  # fmt: skip
+        sort_field = note.fields[sort_fields[note.note_type_id]]
+        yield (note.note_id, note.guid, note.note_type_id, note.modified, -1, tags, fields,
+               sort_field, 0, 0, "")  # fmt: skip
 
 
-def _card_rows(notes: Sequence[PackageNote], model: genanki.Model, deck_id: int) -> Iterator[_Row]:
-    ords: dict[tuple[bool, ...], list[int]] = {}
+def _card_rows(notes: Sequence[PackageNote]) -> Iterator[_Row]:
     for note in notes:
-        if not note.has_card:
-            continue
-        # genanki decides which cards a note has, from which of its fields are empty: asked
-        # once per pattern of empty fields, not once per note.
-        filled = tuple(bool(field) for field in note.fields)
-        if filled not in ords:
-            made = genanki.Note(model=model, fields=list(note.fields), guid=note.guid)
-            ords[filled] = [card.ord for card in made.cards]
-        for ord_ in ords[filled]:
-            yield (note.note_id, note.note_id, deck_id, ord_, note.modified, -1, *_NEW_CARD)
+        for card in note.cards:
+            yield (card.card_id, note.note_id, note.deck_id, card.ord, note.modified, -1,
+                   *_NEW_CARD)  # fmt: skip
 
 
-def _write_notes(cursor: sqlite3.Cursor, package: Package, model: genanki.Model) -> None:
+def _row_id(row: _Row) -> int:
+    return int(str(row[0]))
+
+
+def _write_notes(cursor: sqlite3.Cursor, package: Package) -> None:
     """Notes and cards with genanki's columns, each with its own ID and modification time.
 
     genanki gives every row one build time and IDs from a counter, and writes one row per
-    call; here the rows stream to SQLite in bulk. A card takes its note's ID (a note has one
-    card, as Anki numbers them).
+    call; here the rows stream to SQLite in bulk.
     """
     # In ID order: each row then lands at the end of its table and indexes. In any other order
     # SQLite rewrites pages all over a file larger than its cache (100,000 notes: 10x slower).
     notes = sorted(package.notes, key=lambda note: note.note_id)
-    cursor.executemany(f"INSERT INTO notes VALUES({','.join('?' * 11)})", _note_rows(notes, model))
-    cards = _card_rows(notes, model, package.deck_id)
+    sort_fields = {t.note_type_id: KINDS[t.note_type.kind].sort_field for t in package.note_types}
+    note_rows = _note_rows(notes, sort_fields)
+    cursor.executemany(f"INSERT INTO notes VALUES({','.join('?' * 11)})", note_rows)
+    cards = sorted(_card_rows(notes), key=_row_id)
     cursor.executemany(f"INSERT INTO cards VALUES({','.join('?' * 18)})", cards)
 
 
@@ -126,16 +145,26 @@ def _write_collection(package: Package, db_path: Path) -> None:
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
         cursor = connection.cursor()
-        model = _genanki_model(package)
-        deck = genanki.Deck(package.deck_id, package.deck_name, package.description)
-        deck.add_model(model)
-        # The collection, deck and note type; the notes follow, one by one.
-        genanki.Package(deck).write_to_db(cursor, package.note_type_modified, itertools.count(1))
-        _write_notes(cursor, package, model)
+        decks = [genanki.Deck(d.deck_id, d.name, d.description) for d in package.decks]
+        for item in package.note_types:
+            decks[0].add_model(_genanki_model(item))  # the deck itself is their default deck
+        # The collection, decks and note types; the notes follow, in bulk.
+        genanki.Package(decks).write_to_db(cursor, 0, itertools.count(1))
+        _date_note_types(cursor, package)
+        _write_notes(cursor, package)
         connection.commit()
         connection.execute("VACUUM")  # compact, and the same bytes for the same rows
     finally:
         connection.close()
+
+
+def _date_note_types(cursor: sqlite3.Cursor, package: Package) -> None:
+    """Each note type's own modification time (genanki gives them all one)."""
+    (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+    models = json.loads(models_json)
+    for item in package.note_types:
+        models[str(item.note_type_id)]["mod"] = item.modified
+    cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:
@@ -164,7 +193,7 @@ def _write_zip(package: Package, db_path: Path, target: Path) -> None:
             archive.writestr(_zip_entry(str(i)), item.source.read_bytes())
 
 
-def _remove_stale_scratch(folder: Path) -> None:
+def remove_stale_scratch(folder: Path) -> None:
     # A killed build leaves its scratch folder behind. A young one may belong to a build
     # running right now, so only those untouched for STALE_AFTER seconds go.
     cutoff = time.time() - STALE_AFTER
@@ -175,6 +204,18 @@ def _remove_stale_scratch(folder: Path) -> None:
                 shutil.rmtree(scratch, ignore_errors=True)
 
 
+def write_package_file(package: Package, scratch: Path, name: str) -> Path:
+    """Write the .apkg into the scratch folder `scratch`; the caller renames it into place."""
+    db_path = scratch / "collection.anki2"
+    _write_collection(package, db_path)
+    target = scratch / name
+    _write_zip(package, db_path, target)
+    db_path.unlink()
+    with open(target, "rb") as handle:
+        os.fsync(handle.fileno())
+    return target
+
+
 def write_package(package: Package, out_file: Path) -> None:
     """Write the .apkg atomically: a temporary file in the same folder, then a rename.
 
@@ -182,12 +223,6 @@ def write_package(package: Package, out_file: Path) -> None:
     once stale), never a truncated package.
     """
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_scratch(out_file.parent)
+    remove_stale_scratch(out_file.parent)
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=out_file.parent) as scratch:
-        db_path = Path(scratch) / "collection.anki2"
-        _write_collection(package, db_path)
-        partial = Path(scratch) / out_file.name
-        _write_zip(package, db_path, partial)
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, out_file)
+        os.replace(write_package_file(package, Path(scratch), out_file.name), out_file)

@@ -8,14 +8,14 @@ with the official `anki` package and each card's own question and answer HTML (i
 from __future__ import annotations
 
 import base64
-import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 PREVIEW_NAME = "preview.html"
 # Each card is four framed copies of its HTML with the note type's CSS: about 60 KB a card.
@@ -48,7 +48,8 @@ class PreviewCard:
 
     question_html: str  # card.question(): the note type's <style> and the front
     answer_html: str  # card.answer(): the same for the back
-    title: str  # the question as plain text
+    title: str  # the question (or a cloze note's title or text) as plain text
+    card: str  # which of its note's cards: "Forward", "Reverse", "Cloze 2"
     tags: tuple[str, ...]
     source: str  # `file.md:line`
     text: str  # everything on the back as plain text, for the filter
@@ -96,12 +97,12 @@ def _inline_media(html: str, media_dir: Path) -> str:
     return _SRC.sub(replace, html)
 
 
-def _reading_order(card: PreviewCard) -> tuple[str, int, str]:
-    """Cards in the order of the Markdown: by file, then line."""
+def _reading_order(card: PreviewCard) -> tuple[str, int, str, str]:
+    """Cards in the order of the Markdown: by file, then line, then which card."""
     found = _SOURCE_LINE.match(card.source)
     if found is None:
-        return (card.source, 0, card.title)
-    return (found[1], int(found[2]), card.title)
+        return (card.source, 0, card.title, card.card)
+    return (found[1], int(found[2]), card.title, card.card)
 
 
 def read_cards(package: Path, limit: int | None = None) -> list[PreviewCard]:
@@ -109,10 +110,60 @@ def read_cards(package: Path, limit: int | None = None) -> list[PreviewCard]:
     return collect_cards(package, limit)[0]
 
 
-def _order_of(fields: dict[str, str]) -> tuple[str, int, str]:
+def _title(fields: dict[str, str]) -> str:
+    for name in ("Question", "Title", "Text"):
+        if fields.get(name):
+            return plain_text(fields[name])
+    return ""
+
+
+def _order_of(fields: dict[str, str], ord_: int) -> tuple[str, int, str, int]:
     found = _SOURCE_LINE.match(plain_text(fields.get("Source", "")))
-    title = plain_text(fields.get("Question", ""))
-    return (found[1], int(found[2]), title) if found else ("", 0, title)
+    title = _title(fields)
+    return (found[1], int(found[2]), title, ord_) if found else ("", 0, title, ord_)
+
+
+# Anki writes this where a template asks for a typed answer; the apps put their box there.
+_TYPE_ANSWER = re.compile(r"\[\[type:[^\]]*\]\]")
+_TYPING_BOX = (
+    '<input type="text" id="typeans" placeholder="Type the answer" '
+    'aria-label="Type the answer" autocomplete="off">'
+)
+
+
+def _typed(
+    question: str, answer: str, expected: str, compare: Callable[[str, str], str]
+) -> tuple[str, str]:
+    """Front and back as the apps show a type-in card: a box, then Anki's own comparison
+    (here of a correct answer, typed as the comparison expects it)."""
+    if not _TYPE_ANSWER.search(question):
+        return question, _TYPE_ANSWER.sub("", answer)
+    comparison = compare(expected, plain_text(expected))
+    return _TYPE_ANSWER.sub(_TYPING_BOX, question), _TYPE_ANSWER.sub(comparison, answer)
+
+
+def _card_name(kind_is_cloze: bool, ord_: int, template: str) -> str:
+    return f"Cloze {ord_ + 1}" if kind_is_cloze else template
+
+
+def _preview_card(col: Any, card: Any, media_dir: Path) -> PreviewCard:
+    note = card.note()
+    fields = dict(note.items())
+    notetype = note.note_type()
+    cloze = notetype["type"] == 1
+    template = notetype["tmpls"][0 if cloze else card.ord]["name"]
+    question, answer = _typed(card.question(), card.answer(), fields.get("Answer", ""),
+                              col.compare_answer)  # fmt: skip
+    answer = _inline_media(answer, media_dir)
+    return PreviewCard(
+        question_html=_inline_media(question, media_dir),
+        answer_html=answer,
+        title=_title(fields),
+        card=_card_name(cloze, card.ord, template),
+        tags=tuple(sorted(note.tags)),
+        source=plain_text(fields.get("Source", "")),
+        text=plain_text(answer),
+    )
 
 
 def collect_cards(package: Path, limit: int | None = None) -> tuple[list[PreviewCard], int]:
@@ -136,25 +187,13 @@ def collect_cards(package: Path, limit: int | None = None) -> tuple[list[Preview
             )
             media_dir = Path(col.media.dir())
             # Order first from the fields alone (cheap), then render only what is shown.
-            ordered = sorted(
-                (_order_of(dict(col.get_card(card_id).note().items())), card_id)
-                for card_id in col.find_cards("")
-            )
-            for _, card_id in ordered[:limit]:
+            ordered = []
+            for card_id in col.find_cards(""):
                 card = col.get_card(card_id)
-                note = card.note()
-                fields = dict(note.items())
-                answer = _inline_media(card.answer(), media_dir)
-                cards.append(
-                    PreviewCard(
-                        question_html=_inline_media(card.question(), media_dir),
-                        answer_html=answer,
-                        title=plain_text(fields.get("Question", "")),
-                        tags=tuple(sorted(note.tags)),
-                        source=plain_text(fields.get("Source", "")),
-                        text=plain_text(answer),
-                    )
-                )
+                ordered.append((_order_of(dict(card.note().items()), card.ord), card_id))
+            ordered.sort()
+            for _, card_id in ordered[:limit]:
+                cards.append(_preview_card(col, col.get_card(card_id), media_dir))
         finally:
             col.close()
     return sorted(cards, key=_reading_order), len(ordered)
@@ -178,6 +217,7 @@ main { padding: 1em 1.25em 3em; display: grid; gap: 1.25em; }
 article { background: #fff; border: 1px solid #d0d7de; border-radius: 0.6em;
   padding: 0.9em 1em 1em; }
 article h2 { font-size: 1em; margin: 0 0 0.35em; }
+.card-name { font-weight: 600; color: #1f2328; }
 .about { display: flex; flex-wrap: wrap; gap: 0.35em 0.5em; align-items: center; font-size: 0.85em;
   color: #57606a; margin: 0 0 0.8em; }
 .about button { font: inherit; color: #0550ae; background: #eef4fb; border: 1px solid #c8d9ee;
@@ -280,7 +320,8 @@ def _article(card: PreviewCard) -> str:
     return (
         f"<article {data}>"
         f"<h2>{escape(card.title)}</h2>"
-        f'<p class="about">{tags}<code>{escape(card.source)}</code></p>'
+        f'<p class="about"><span class="card-name">{escape(card.card)}</span>{tags}'
+        f"<code>{escape(card.source)}</code></p>"
         f'<div class="faces">{faces}</div></article>'
     )
 
@@ -309,13 +350,7 @@ def render_preview(cards: Sequence[PreviewCard], deck_name: str, total: int | No
     )
 
 
-def write_preview(package: Path, out_file: Path, deck_name: str) -> int:
-    """Write the preview of `package` atomically; return how many cards it shows."""
+def preview_page(package: Path, deck_name: str) -> tuple[str, int]:
+    """The preview page of `package`, and how many cards it shows."""
     cards, total = collect_cards(package, MAX_PREVIEW_CARDS)
-    page = render_preview(cards, deck_name, total)
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    # Same folder, then a rename: an interrupted build never leaves half a page.
-    partial = out_file.with_name(f".{out_file.name}.partial")
-    partial.write_bytes(page.encode("utf-8"))  # bytes: no newline translation on any OS
-    os.replace(partial, out_file)
-    return len(cards)
+    return render_preview(cards, deck_name, total), len(cards)

@@ -1,74 +1,43 @@
-"""Source notes to card HTML: Markdown, highlighted code, math for MathJax, media, sanitising."""
+"""Source notes to card HTML: Markdown, highlighted code, math for MathJax, media, clozes."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache, partial
+from functools import cache
 from html import escape, unescape
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
-import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
-from .diagnostics import Diagnostic, error, warning
-from .parse import SourceNote
+from . import cloze
+from .diagnostics import Diagnostic, Severity
+from .highlight import highlight_code
+from .kinds import KINDS, TYPE_IN
+from .media import MediaFile, images_in, resolve_image
+from .parse import CLOZE_MARKER, SourceNote
+from .sanitise import inert, sanitise
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp"})
-# Anything with a scheme (`https:`, `data:`, `javascript:`) or a network path (`//host`).
-_REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
-_C0_AND_SPACE = "".join(map(chr, range(0x21)))
-NO_RUN = "no-run"
-
-# Allowlist, not blocklist: what Markdown produces plus harmless inline HTML.
-ALLOWED_TAGS = frozenset(
-    {
-        "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd",
-        "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
-        "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q",
-        "rp", "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "summary", "sup",
-        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var", "wbr",
-    }
-)  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "*": {"title", "lang", "dir"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "ol": {"start"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
-}
 # Private use: markdown-it writes it only where a note has it (typed, or as `&#xE000;`), and
 # such notes are sanitised whole (see `_render_block`).
 _SLOT = "\ue000"
 _SLOT_PATTERN = re.compile(f"{_SLOT}([0-9]+){_SLOT}")
-
-
-@dataclass(frozen=True, slots=True)
-class MediaFile:
-    """A file packaged beside the notes, named by content hash (Anki media names are bare)."""
-
-    name: str
-    source: Path
+TYPED_ANSWER_LIMIT = 100  # characters: longer is typeable, but not worth typing
+# What a typed answer may hold: one line of text, with inline code and emphasis at most.
+_TYPEABLE = frozenset({"text", "code_inline", "em_open", "em_close", "strong_open",
+                       "strong_close", "s_open", "s_close"})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedNote:
     note: SourceNote
-    question: str
-    detail: str
-    answer: str
+    question: str  # a Q&A note's question, a cloze note's title
+    detail: str  # question detail, or a cloze note's text with Anki's markers
+    answer: str  # the answer, or a cloze note's extra
     media: tuple[MediaFile, ...]
 
 
@@ -78,33 +47,7 @@ class RenderResult:
     diagnostics: tuple[Diagnostic, ...]
 
 
-# --- code -------------------------------------------------------------------------------
-
-
-@cache
-def _formatter() -> HtmlFormatter[str]:
-    return HtmlFormatter(nowrap=True)
-
-
-@cache
-def _lexer(language: str) -> Lexer | None:
-    try:
-        return get_lexer_by_name(language.lower())
-    except ClassNotFound:
-        return None
-
-
-def highlight_code(code: str, info: str) -> str:
-    """Exactly one `<pre>`: Pygments spans (CSS classes), or escaped text for unknown languages."""
-    words = info.split()
-    language = words[0] if words else ""
-    lexer = _lexer(language) if language else None
-    body = highlight(code, lexer, _formatter()) if lexer else escape(code, quote=False)
-    label = ""
-    if NO_RUN in words[1:]:
-        label = '<div class="code-label">does not run: shown for contrast</div>'
-    lang_class = f' class="language-{escape(lexer.aliases[0])}"' if lexer and lexer.aliases else ""
-    return f'{label}<pre class="highlight"><code{lang_class}>{body.rstrip(chr(10))}</code></pre>\n'
+# --- Markdown ---------------------------------------------------------------------------
 
 
 def _set_aside(html: str, env: Any) -> str:
@@ -139,9 +82,6 @@ def _render_cell(self: Any, tokens: Sequence[Token], idx: int, options: Any, env
     return str(self.renderToken(tokens, idx, options, env))
 
 
-# --- math -------------------------------------------------------------------------------
-
-
 def _math(open_: str, close: str, block: bool) -> Any:
     # Formula text goes to MathJax as written; only HTML's own three characters are escaped.
     def rule(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -174,147 +114,12 @@ def markdown() -> MarkdownIt:
     return md
 
 
-# --- images -----------------------------------------------------------------------------
-
-
-def _images(tokens: Sequence[Token]) -> Iterator[tuple[Token, int]]:
-    """Every image token with the 0-based line of the block it sits in."""
-    line = 0
-    for token in tokens:
-        if token.map is not None:
-            line = token.map[0]
-        for child in token.children or ():
-            if child.type == "image":
-                yield child, line
-
-
 def _has_raw_html(tokens: Sequence[Token]) -> bool:
     return any(
         token.type == "html_block"
         or any(child.type == "html_inline" for child in token.children or ())
         for token in tokens
     )
-
-
-def _media_name(path: Path) -> str:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return f"{digest}{path.suffix.lower()}"
-
-
-def _shown(src: str) -> str:
-    return repr(src if len(src) <= 80 else f"{src[:80]}...")
-
-
-def _local_image(path: Path, src: str, root: Path) -> MediaFile | str:
-    path = path.resolve()
-    if not path.is_relative_to(root):
-        return f"image path {_shown(src)} leaves the content folder"
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        return (
-            f"image {_shown(src)} is not an image type Anki shows "
-            f"({', '.join(sorted(IMAGE_SUFFIXES))})"
-        )
-    if not path.is_file():
-        return f"image not found: {src[:80]}"
-    return MediaFile(_media_name(path), path)
-
-
-def _resolve_image(src: str, base: Path, root: Path) -> MediaFile | str:
-    """The image to package, or why it cannot be packaged."""
-    if _REMOTE.match(src):
-        return (
-            f"image {_shown(src)} is not a local file; cards must work offline, "
-            "so save it under the content folder"
-        )
-    relative = unquote(src.split("#", 1)[0].split("?", 1)[0])
-    try:
-        return _local_image(base / relative, src, root)
-    except RuntimeError:  # Python 3.11's resolve() reports a symlink loop this way
-        return f"image {_shown(src)} cannot be read: symlink loop"
-    except ValueError:  # a NUL byte, e.g. from `%00`
-        return f"image {_shown(src)} is not a valid file name"
-    except OSError as exc:  # unreadable, a name too long, ...
-        return f"image {_shown(src)} cannot be read: {exc.strerror or exc}"
-
-
-# --- sanitising -------------------------------------------------------------------------
-
-
-def _is_network_path(url: str) -> bool:
-    """A link to another host with no scheme (`//host/x`, also with backslashes, tabs or leading
-    spaces), which nh3's scheme allowlist lets through. Read the way a browser reads it."""
-    cleaned = re.sub(r"[\t\n\r]", "", url).lstrip(_C0_AND_SPACE).replace("\\", "/")
-    return cleaned.startswith("//")
-
-
-def _keep_attribute(media: frozenset[str], tag: str, attribute: str, value: str) -> str | None:
-    # Only images this build packaged for this note may load: anything else would reach the
-    # network, or show some other deck's file that happens to have a media-like name.
-    if tag == "img" and attribute == "src":
-        return value if value in media else None
-    if attribute == "class":  # nh3 would leave `class=""` where no class is allowed
-        kept = [name for name in value.split() if name in allowed_classes().get(tag, ())]
-        return " ".join(kept) or None
-    # Cards are shown from file: URLs on some apps, where `//host/share` is a Windows share.
-    if attribute == "href" and _is_network_path(value):
-        return None
-    return value
-
-
-@cache
-def allowed_classes() -> dict[str, set[str]]:
-    """The classes this renderer writes, and no others: a note's own `class="card"` (or any
-    class the card's or Anki's CSS gives a meaning) could restyle, hide or cover the card."""
-    from pygments.lexers import get_all_lexers
-    from pygments.token import STANDARD_TYPES
-
-    languages = {f"language-{aliases[0]}" for _, aliases, *_ in get_all_lexers() if aliases}
-    return {
-        "span": {name for name in STANDARD_TYPES.values() if name},
-        "pre": {"highlight"},
-        "code": languages,
-        "div": {"math", "code-label"},
-    }
-
-
-@lru_cache(maxsize=256)  # one per set of images: most notes have none, and share one
-def _cleaner(media: frozenset[str]) -> nh3.Cleaner:
-    # Made once, not per call: handing nh3 the allowlists costs more than cleaning a note.
-    return nh3.Cleaner(
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags={"script", "style"},
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        attribute_filter=partial(_keep_attribute, media),
-        url_schemes={"http", "https", "mailto"},
-        strip_comments=True,
-        allowed_classes=allowed_classes(),
-    )
-
-
-# Anki reads `[sound:file]` and `[anki:tts]…[/anki:tts]` in card text as things to play, and
-# it does so in the HTML, before the browser sees it. Text about them must stay text.
-_PLAY_TAG = re.compile(r"\[(sound|anki):", re.IGNORECASE)
-
-
-def inert(html: str) -> str:
-    """HTML that shows the same but that Anki finds nothing to play in: `:` as `&#58;`.
-
-    Safe anywhere, text or attribute value: the browser reads `&#58;` back as `:`.
-    """
-    return _PLAY_TAG.sub(lambda tag: f"[{tag.group(1)}&#58;", html)
-
-
-def plain_field(text: str) -> str:
-    """Plain text as a field: Anki treats every field as HTML, so `<img onerror>` would run."""
-    return inert(escape(text))
-
-
-def sanitise(html: str, media: frozenset[str] = frozenset()) -> str:
-    """Allowlist sanitising: no scripts, styles, frames, event handlers or script URLs survive.
-
-    `media` names the packaged images an `<img src>` may refer to; every other source goes.
-    """
-    return _cleaner(media).clean(html)
 
 
 # --- notes ------------------------------------------------------------------------------
@@ -328,6 +133,9 @@ class _Context:
     root: Path
     media: dict[str, MediaFile]
     diagnostics: list[Diagnostic]
+
+    def report(self, line: int, message: str, severity: Severity = "error") -> None:
+        self.diagnostics.append(Diagnostic(self.note.display, line, severity, message))
 
 
 def _too_deep(tokens: Sequence[Token], limit: int) -> Token | None:
@@ -345,30 +153,21 @@ def _too_deep(tokens: Sequence[Token], limit: int) -> Token | None:
 def _package_images(tokens: Sequence[Token], first_line: int, ctx: _Context) -> None:
     """Point every image at its packaged copy, or say why it cannot be packaged."""
     base: Path | None = None
-    for image, line in _images(tokens):
+    for image, line in images_in(tokens):
         base = base or ctx.note.path.parent.resolve()  # only for notes with images: a syscall
-        media = _resolve_image(str(image.attrGet("src") or ""), base, ctx.root)
+        media = resolve_image(str(image.attrGet("src") or ""), base, ctx.root)
         if isinstance(media, str):
-            ctx.diagnostics.append(error(ctx.note.display, first_line + line, media))
+            ctx.report(first_line + line, media)
             continue
         ctx.media[media.name] = media
         image.attrSet("src", media.name)
 
 
-def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
-    if not markdown_text:
-        return ""
-    md = markdown()
-    tokens = md.parse(markdown_text)
-    deepest = _too_deep(tokens, md.options["maxNesting"])
-    if deepest is not None:
-        line = first_line + (deepest.map[0] if deepest.map else 0)
-        message = "quotes or lists nested too deeply; what is inside the deepest ones is not shown"
-        ctx.diagnostics.append(warning(ctx.note.display, line, message))
-    _package_images(tokens, first_line, ctx)
+def _html(tokens: list[Token], ctx: _Context) -> str:
     # Code skips the sanitiser only where nothing can reach inside it: with raw HTML, an open
     # tag or attribute could surround a slot; with the slot character in the note's own text
     # (a link title can hold it), a slot could be forged. Such notes are sanitised whole.
+    md = markdown()
     env: dict[str, list[str]] = {} if _has_raw_html(tokens) else {"code": []}
     html = md.renderer.render(tokens, md.options, env)
     if env and html.count(_SLOT) != 2 * len(env["code"]):
@@ -380,12 +179,91 @@ def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
     return inert(html).strip()
 
 
+def _tokens(markdown_text: str, first_line: int, ctx: _Context) -> list[Token]:
+    md = markdown()
+    tokens = md.parse(markdown_text)
+    deepest = _too_deep(tokens, md.options["maxNesting"])
+    if deepest is not None:
+        line = first_line + (deepest.map[0] if deepest.map else 0)
+        message = "quotes or lists nested too deeply; what is inside the deepest ones is not shown"
+        ctx.report(line, message, "warning")
+    _package_images(tokens, first_line, ctx)
+    return tokens
+
+
+def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
+    if not markdown_text:
+        return ""
+    return _html(_tokens(markdown_text, first_line, ctx), ctx)
+
+
+def _render_cloze_text(markdown_text: str, first_line: int, ctx: _Context) -> str:
+    """The text of a cloze note, its markers where Anki can hide them (see cloze.py)."""
+    if cloze.has_sentinels(markdown_text):
+        ctx.report(first_line, cloze.FORGED)
+        return ""
+    encoded, problems = cloze.encode(markdown_text, first_line)
+    for problem in problems:
+        ctx.report(problem.line, problem.message)
+    html = _render_block(encoded.text, first_line, ctx)
+    written = cloze.decode(html, encoded.markers)
+    if isinstance(written, cloze.ClozeProblem):
+        ctx.report(written.line, written.message)
+        return ""
+    return written
+
+
+def _typed_answer_problem(tokens: Sequence[Token]) -> str | None:
+    """Why an answer cannot be typed into Anki's box, or None when it can."""
+    kinds = [token.type for token in tokens]
+    if kinds != ["paragraph_open", "inline", "paragraph_close"]:
+        if {"fence", "code_block"} & set(kinds):
+            return "code"
+        if any(kind.startswith("math_block") for kind in kinds):
+            return "math"
+        if {"bullet_list_open", "ordered_list_open"} & set(kinds):
+            return "a list"
+        return "several lines or blocks"
+    for child in tokens[1].children or ():
+        if child.type in ("softbreak", "hardbreak"):
+            return "several lines"
+        if child.type == "image":
+            return "an image"
+        if child.type.startswith("math"):
+            return "math"
+        if child.type not in _TYPEABLE:
+            return "a link" if child.type.startswith("link") else "raw HTML"
+    return None
+
+
+def _render_typed_answer(ctx: _Context) -> str:
+    note = ctx.note
+    tokens = _tokens(note.answer, note.answer_line, ctx)
+    problem = _typed_answer_problem(tokens)
+    if problem is not None:
+        ctx.report(
+            note.answer_line,
+            f"a type-in answer must be one short line of text, and this one has {problem}; "
+            "shorten it or remove .type",
+        )
+        return ""
+    html = _html(tokens, ctx)
+    length = len(unescape(re.sub(r"<[^>]*>", "", html)).strip())
+    if length > TYPED_ANSWER_LIMIT:
+        message = f"type-in answer is {length} characters long (over {TYPED_ANSWER_LIMIT})"
+        ctx.report(note.answer_line, f"{message}; few people would type it", "warning")
+    return html
+
+
 def _render_question(ctx: _Context) -> str:
     tokens = markdown().parseInline(ctx.note.question)
     if any(child.type == "image" for token in tokens for child in token.children or ()):
         # Only body images are packaged; one in the heading would silently lose its source.
         message = "image in a question heading; put it in the question detail below the heading"
-        ctx.diagnostics.append(error(ctx.note.display, ctx.note.line, message))
+        ctx.report(ctx.note.line, message)
+    if KINDS[ctx.note.kind].is_cloze and CLOZE_MARKER.search(ctx.note.question):
+        message = "cloze markers in a cloze note's heading stay literal text; move them below"
+        ctx.report(ctx.note.line, message, "warning")
     return inert(sanitise(markdown().renderer.render(tokens, markdown().options, {})))
 
 
@@ -394,18 +272,20 @@ def _is_blank(html: str) -> bool:
     return "<img" not in html and not unescape(re.sub(r"<[^>]*>", "", html)).strip()
 
 
-def _emptied(ctx: _Context, question: str, answer: str) -> None:
+def _emptied(ctx: _Context, question: str, front: str, back: str) -> None:
     # Source that had text but renders to nothing was all unsafe HTML: an empty card side.
     if ctx.diagnostics:  # a located reason (an image, nesting too deep) was given already
         return
     note = ctx.note
-    for markdown_text, html, line, part in (
-        (note.question, question, note.line, "question"),
-        (note.answer, answer, note.answer_line, "answer"),
-    ):
-        if markdown_text.strip() and _is_blank(html):
-            message = f"{part} is empty once unsafe HTML is removed"
-            ctx.diagnostics.append(warning(note.display, line, message))
+    cloze_note = KINDS[note.kind].is_cloze
+    sides = (
+        (note.question, question, note.line, "title" if cloze_note else "question"),
+        (note.detail, front, note.detail_line, "text") if cloze_note else None,
+        (note.answer, back, note.answer_line, "answer") if not cloze_note else None,
+    )
+    for side in sides:
+        if side is not None and side[0].strip() and _is_blank(side[1]):
+            ctx.report(side[2], f"{side[3]} is empty once unsafe HTML is removed", "warning")
 
 
 def render_note(note: SourceNote, content_root: Path, *, resolved: bool = False) -> RenderResult:
@@ -417,20 +297,17 @@ def render_note(note: SourceNote, content_root: Path, *, resolved: bool = False)
     root = content_root if resolved else content_root.resolve()
     ctx = _Context(note=note, root=root, media={}, diagnostics=[])
     question = _render_question(ctx)
-    detail = _render_block(note.detail, note.detail_line, ctx)
-    answer = _render_block(note.answer, note.answer_line, ctx)
-    _emptied(ctx, question, answer)
+    if KINDS[note.kind].is_cloze:
+        detail = _render_cloze_text(note.detail, note.detail_line, ctx)
+    else:
+        detail = _render_block(note.detail, note.detail_line, ctx)
+    if TYPE_IN in note.options:
+        answer = _render_typed_answer(ctx)
+    else:
+        answer = _render_block(note.answer, note.answer_line, ctx)
+    _emptied(ctx, question, detail, answer)
     if any(d.severity == "error" for d in ctx.diagnostics):
         return RenderResult(None, tuple(ctx.diagnostics))
     media = tuple(sorted(ctx.media.values(), key=lambda m: m.name))
     rendered = RenderedNote(note, question, detail, answer, media)
     return RenderResult(rendered, tuple(ctx.diagnostics))
-
-
-def code_css(light_style: str, night_style: str) -> str:
-    """Pygments rules for both modes; night colours apply only under Anki's night classes."""
-    light = HtmlFormatter(style=light_style).get_style_defs(".highlight")
-    night = HtmlFormatter(style=night_style).get_style_defs(
-        [".nightMode .highlight", ".night_mode .highlight"]
-    )
-    return f"/* code: {light_style} (light), {night_style} (night) */\n{light}\n{night}\n"

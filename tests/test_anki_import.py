@@ -19,7 +19,16 @@ def test_seed_deck_imports_with_fields_tags_and_guids(in_tmp: Path, seeds: Path)
     assert len(notes) == 8
     first = notes[0]
     assert first["notetype"] == "Markdown Flashcards (build-deck Q&A)"
-    assert list(first["fields"]) == ["Question", "Detail", "Answer", "Topic", "Source", "Key"]
+    assert list(first["fields"]) == [
+        "Question",
+        "Detail",
+        "Answer",
+        "Topic",
+        "Source",
+        "Key",
+        "Reverse",
+        "TypeIn",
+    ]
     by_question = {n["fields"]["Question"]: n for n in notes}
     tensors = by_question["What are Tensors?"]
     assert tensors["guid"] == note_guid("Markdown Flashcards", "what are tensors?")

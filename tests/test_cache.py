@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from deckbuilder import build as build_module
 from deckbuilder import cli as cli_module
-from deckbuilder.cache import DATABASE, DEFAULT_FOLDER
+from deckbuilder import stages as stages_module
+from deckbuilder import workers as workers_module
+from deckbuilder.cli import DEFAULT_CACHE as DEFAULT_FOLDER
+from deckbuilder.store import DATABASE
 
 from .conftest import build, write
 
@@ -50,7 +52,7 @@ def deck(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _counting(
-    monkeypatch: pytest.MonkeyPatch, name: str, module: object = build_module
+    monkeypatch: pytest.MonkeyPatch, name: str, module: object = stages_module
 ) -> list[object]:
     """Record every call of `module.<name>` (parse_file, render_note, plan_build)."""
     calls: list[object] = []
@@ -173,9 +175,9 @@ def test_workers_render_exactly_what_one_process_renders(
     assert build("--no-preview", "--no-cache") == 0
     serial = (deck / DECK).read_bytes()
     (deck / "content" / "ledger.json").unlink()
-    monkeypatch.setattr(build_module, "PARALLEL_RENDER_NOTES", 0)
-    monkeypatch.setattr(build_module, "PARALLEL_PARSE_CHARS", 0)
-    monkeypatch.setattr(build_module, "_cores", lambda: 2)
+    monkeypatch.setattr(stages_module, "PARALLEL_RENDER_NOTES", 0)
+    monkeypatch.setattr(stages_module, "PARALLEL_PARSE_CHARS", 0)
+    monkeypatch.setattr(workers_module, "cores", lambda: 2)
     assert build("--no-preview", "--no-cache") == 0
     assert (deck / DECK).read_bytes() == serial
 
@@ -251,18 +253,23 @@ def test_any_change_to_what_a_build_reads_or_wrote_takes_the_full_path(
 def test_entries_written_during_a_build_count_only_once_it_is_saved(
     deck: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from deckbuilder import cache as cache_module
-    from deckbuilder.build import plan_build
+    from deckbuilder import store as store_module
+    from deckbuilder.build import BuildRequest, plan_build
     from deckbuilder.config import DeckConfig
+    from deckbuilder.stages import CACHE_TABLES, make_stages
+    from deckbuilder.workers import Workers
 
-    monkeypatch.setattr(cache_module, "_FLUSH_BYTES", 0)  # every entry goes to SQLite at once
+    monkeypatch.setattr(store_module, "_FLUSH_BYTES", 0)  # every entry goes to SQLite at once
 
     def plan(save: bool) -> int:
-        cache = cache_module.BuildCache(deck / "cache")
-        plan_build(deck / "content", deck / "templates", deck / "l.json", DeckConfig(), 1, cache)
+        store = store_module.Store(deck / "cache", CACHE_TABLES)
+        request = BuildRequest(deck / "content", deck / "templates", deck / "l.json",
+                               DeckConfig(), 1)  # fmt: skip
+        with Workers() as workers:
+            plan_build(request, make_stages(store, workers))
         if save:
-            cache.save()
-        cache.close()
+            store.save()
+        store.close()
         with sqlite3.connect(deck / "cache" / DATABASE) as db:
             (count,) = db.execute("SELECT count(*) FROM rendered").fetchone()
         db.close()

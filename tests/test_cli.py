@@ -91,7 +91,7 @@ def test_duplicate_explicit_keys_name_both_places(in_tmp: Path, capsys) -> None:
     [
         ({}, "content: error: no questions found in any *.md file"),
         ({"notes.md": "# Just a title\n\nSome prose.\n"}, "content: error: no questions found"),
-        ({"a.md": "---\ntopic: [1, 2]\n---\n## Q?\n\nA.\n"}, "content/a.md:1: error: front matter `topic:`"),
+        ({"a.md": "---\ntopic: [1, 2]\n---\n## Q?\n\nA.\n"}, "content/a.md:2: error: front matter `topic:`"),
         ({"a.md": "---\ntopic: x: y\n---\n## Q?\n\nA.\n"}, "content/a.md:2: error: front matter is not valid YAML"),
         ({"a.md": "---\n- a list\n---\n## Q?\n\nA.\n"}, "content/a.md:1: error: front matter must be a mapping"),
         ({"a.md": "## Question:\n\nA: x\n"}, "content/a.md:1: error: question heading has no question text"),
@@ -125,9 +125,9 @@ def test_missing_content_folder_and_usage_errors(in_tmp: Path, capsys) -> None:
 
 def test_missing_template_is_reported(in_tmp: Path, capsys) -> None:
     write(in_tmp / "content" / "a.md", "## Q?\n\nA.\n")
-    (in_tmp / "templates" / "back.html").unlink()
+    (in_tmp / "templates" / "qa-back.html").unlink()
     assert build() == 1
-    assert "templates/back.html: error: cannot read template" in capsys.readouterr().err
+    assert "templates/qa-back.html: error: cannot read template" in capsys.readouterr().err
 
 
 def test_options_and_configuration(in_tmp: Path, capsys) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from deckbuilder.kinds import KINDS, QA
+
 from .conftest import build, write
 
 OK = "## What is fine?\n\nThis.\n"
@@ -230,13 +232,13 @@ def test_closed_raw_html_blocks_do_not_warn(in_tmp: Path, capsys) -> None:
 @pytest.mark.parametrize(
     ("front", "message"),
     [
-        ("topic: yes", "content/a.md:1: error: front matter `topic:` must be a single, non-empty text value"),
-        ("topic: ''", "content/a.md:1: error: front matter `topic:` must be a single, non-empty text value"),
-        ("topic: 2024-01-01", "content/a.md:1: error: front matter `topic:`"),
-        ("topic: {a: 1}", "content/a.md:1: error: front matter `topic:`"),
-        ("tags: {a: 1}", "content/a.md:1: error: front matter `tags:` must be a list of text values"),
-        ("tags: [[a]]", "content/a.md:1: error: front matter `tags:` must be a list of text values"),
-        ("tags: [true]", "content/a.md:1: error: front matter `tags:` must be a list of text values"),
+        ("topic: yes", "content/a.md:2: error: front matter `topic:` must be a single, non-empty text value"),
+        ("topic: ''", "content/a.md:2: error: front matter `topic:` must be a single, non-empty text value"),
+        ("topic: 2024-01-01", "content/a.md:2: error: front matter `topic:`"),
+        ("topic: {a: 1}", "content/a.md:2: error: front matter `topic:`"),
+        ("tags: {a: 1}", "content/a.md:2: error: front matter `tags:` must be a list of text values"),
+        ("tags: [[a]]", "content/a.md:2: error: front matter `tags:` must be a list of text values"),
+        ("tags: [true]", "content/a.md:2: error: front matter `tags:` must be a list of text values"),
         ("topic: !!python/object:os.system x", "content/a.md:2: error: front matter is not valid YAML"),
         ("topic: " + "[" * 2000 + "]" * 2000, "content/a.md:1: error: front matter nests too deeply"),
         ("'topic", "content/a.md:2: error: front matter is not valid YAML"),
@@ -253,7 +255,7 @@ def test_unknown_front_matter_key_is_a_warning(in_tmp: Path, capsys) -> None:
     assert build("--check") == 0
     err = capsys.readouterr().err
     assert (
-        "content/a.md:1: warning: unknown front matter key 'tag' ignored (known: topic:, tags:)"
+        "content/a.md:1: warning: unknown front matter key 'tag' ignored (known: topic:, tags:, deck:, cards:)"
         in err
     )
 
@@ -264,9 +266,9 @@ def test_unknown_front_matter_key_is_a_warning(in_tmp: Path, capsys) -> None:
 # a real package and every field of every note is parsed (not searched) as a browser would.
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
-FIELDS = ("Question", "Detail", "Answer", "Topic", "Source", "Key")
-HTML_FIELDS = FIELDS[:3]
-PLAIN_FIELDS = FIELDS[3:]
+FIELDS = KINDS[QA].fields
+HTML_FIELDS = ("Question", "Detail", "Answer")
+PLAIN_FIELDS = ("Topic", "Source", "Key")
 
 # What a card may contain, written out independently of render.py's allowlist.
 SAFE_TAGS = frozenset(

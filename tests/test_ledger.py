@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
-from deckbuilder.ledger import _read_as_written, dumps, read_ledger
+from deckbuilder.ledger_file import _read_as_written, dumps, read_ledger
 
 from .conftest import build, write
 
@@ -63,5 +64,5 @@ def test_a_damaged_ledger_is_a_located_error_not_a_traceback(in_tmp: Path, capsy
         capsys.readouterr()
         assert build("--no-preview") == 1
         err = capsys.readouterr().err
-        assert "content/ledger.json: error: cannot use the ledger" in err
+        assert re.search(r"^content/ledger\.json(:\d+)?: error: cannot use the ledger", err, re.M)
         assert "Traceback" not in err

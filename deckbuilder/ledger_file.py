@@ -1,0 +1,234 @@
+"""The ledger file: sorted JSON, one note a line, read and written a note at a time.
+
+Format 2 records every note's kind and deck, and a state per note type. Format 1 ledgers
+(Q&A notes in one deck) are read as such and written as format 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import stat
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any, TextIO
+
+from .diagnostics import Diagnostic, error
+from .discover import display_path
+from .kinds import KINDS, QA
+from .ledger import Entry, Ledger, NoteTypeState
+
+FORMAT = 2
+FORMATS = (1, 2)
+TEMP_PREFIX = ".ledger-"
+STALE_AFTER = 3600  # seconds; far longer than any build takes
+
+_ENTRY_FIELDS = ("key", "kind", "deck", "guid", "question", "tags", "file", "content", "answer",
+                 "created", "modified", "removed")  # fmt: skip
+_FORMAT_1_FIELDS = frozenset(_ENTRY_FIELDS) - {"kind", "deck"}
+_TEXT_FIELDS = ("key", "kind", "deck", "guid", "question", "file", "content", "answer")
+
+
+class LedgerError(ValueError):
+    """A ledger that cannot be used, with the line it breaks at when that is known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def text_parts(ledger: Ledger) -> Iterator[str]:
+    """The ledger's text in pieces, a note at a time: written and hashed without ever being
+    one string (100,000 notes are 35 MB of text)."""
+    types = {kind: {"hash": state.hash, "modified": state.modified}
+             for kind, state in ledger.note_types}  # fmt: skip
+    yield (
+        "{\n"
+        f'  "format": {FORMAT},\n'
+        f'  "namespace": {json.dumps(ledger.namespace, ensure_ascii=False)},\n'
+        f'  "note_types": {json.dumps(types, sort_keys=True)},\n'
+        '  "notes": [\n'
+    )
+    for index, entry in enumerate(ledger.entries):
+        values: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+        values["tags"] = list(entry.tags)
+        row = json.dumps(values, ensure_ascii=False, separators=(", ", ": "))
+        yield f",\n    {row}" if index else f"    {row}"
+    yield "\n  ]\n}\n" if ledger.entries else "  ]\n}\n"
+
+
+def dumps(ledger: Ledger) -> str:
+    """Stable text: sorted, one note per line, so a content change is a one-line diff."""
+    return "".join(text_parts(ledger))
+
+
+def text_digest(ledger: Ledger) -> str:
+    """SHA-256 of `dumps(ledger)` in UTF-8, made piece by piece."""
+    digest = hashlib.sha256()
+    for part in text_parts(ledger):
+        digest.update(part.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def same_text(first: Ledger, second: Ledger) -> bool:
+    """Whether the two ledgers are written as the same text, compared piece by piece."""
+    return all(a == b for a, b in zip_longest(text_parts(first), text_parts(second)))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _entry(raw: Any, version: int, line: int | None = None) -> Entry:
+    """One note's entry, checked field by field: a hand-edited ledger must not half-work."""
+    expected = frozenset(_ENTRY_FIELDS) if version >= 2 else _FORMAT_1_FIELDS
+    if not isinstance(raw, dict) or set(raw) != expected:
+        raise LedgerError("a note entry has the wrong fields", line)
+    values = {"kind": QA, "deck": ""} | dict(raw)
+    for name in _TEXT_FIELDS:
+        if not isinstance(values[name], str):
+            raise LedgerError(f"a note's {name!r} must be text", line)
+    if values["kind"] not in KINDS:
+        raise LedgerError(f"unknown note kind {values['kind']!r}", line)
+    tags = values["tags"]
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise LedgerError("a note's 'tags' must be a list of text", line)
+    for name in ("created", "modified", "removed"):
+        value = values[name]
+        if not (value is None and name == "removed") and (
+            not isinstance(value, int) or isinstance(value, bool)
+        ):
+            raise LedgerError(f"a note's {name!r} must be whole seconds", line)
+    values["tags"] = tuple(tags)
+    return Entry(**values)
+
+
+def _note_types(data: dict[str, Any]) -> tuple[tuple[str, NoteTypeState], ...]:
+    raw = data.get("note_types") if data["format"] >= 2 else {QA: data.get("note_type", {})}
+    if not isinstance(raw, dict):
+        raise LedgerError("'note_types' must map note kinds to their state")
+    states = []
+    for kind, state in sorted(raw.items()):
+        if not isinstance(state, dict):
+            raise LedgerError(f"note type {kind!r} has no state")
+        digest, modified = state.get("hash", ""), state.get("modified", 0)
+        if not isinstance(digest, str) or not isinstance(modified, int):
+            raise LedgerError(f"note type {kind!r} has a malformed hash or time")
+        states.append((str(kind), NoteTypeState(digest, modified)))
+    return tuple(states)
+
+
+def _ledger(data: dict[str, Any], entries: Iterable[Entry], namespace: str) -> Ledger:
+    if data.get("namespace") != namespace:
+        raise LedgerError(
+            f"ledger belongs to namespace {data.get('namespace')!r}, not {namespace!r}; "
+            "changing the namespace would duplicate every note in Anki"
+        )
+    return Ledger(namespace=namespace, note_types=_note_types(data), entries=tuple(entries))
+
+
+def _format(data: Any) -> int:
+    version = data.get("format") if isinstance(data, dict) else None
+    if version not in FORMATS:
+        raise LedgerError(f"unknown ledger format (expected format {FORMAT})")
+    assert isinstance(version, int)
+    return version
+
+
+def loads(text: str, namespace: str) -> Ledger:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LedgerError(f"not valid JSON: {exc.msg}", exc.lineno) from None
+    version = _format(data)
+    notes = data.get("notes", [])
+    if not isinstance(notes, list):
+        raise LedgerError("'notes' must be a list")
+    return _ledger(data, (_entry(raw, version) for raw in notes), namespace)
+
+
+# The first lines exactly as `text_parts` writes them (format 1 named its one note type).
+_HEAD = re.compile(
+    r'\{\n  "format": (-?\d+),\n  "namespace": ("(?:[^"\\\n]|\\.)*"),\n'
+    r'  "(note_types?)": (\{[^\n]*\}),\n  "notes": \[\n\Z'
+)
+
+
+def _read_as_written(handle: TextIO, namespace: str) -> Ledger | None:
+    """The ledger read a line at a time, or None when it is not laid out as `text_parts`
+    writes it (edited by hand: then it is read as any JSON). One note's JSON at a time, not
+    the whole file's: 100,000 notes would otherwise take 100 MB more while being read."""
+    head = _HEAD.match("".join(handle.readline() for _ in range(5)))
+    if head is None:
+        return None
+    data = {"format": int(head.group(1)), "namespace": json.loads(head.group(2)),
+            head.group(3): json.loads(head.group(4))}  # fmt: skip
+    version = _format(data)
+    entries: list[Entry] = []
+    last = ""  # the previous note's line: every one but the final one ends with a comma
+    for number, line in enumerate(handle, start=6):
+        if line == "  ]\n":
+            break
+        if not line.startswith("    {") or (last and not last.endswith(",\n")):
+            return None
+        try:
+            raw = json.loads(line.removesuffix("\n").removesuffix(","))
+        except (json.JSONDecodeError, RecursionError):
+            return None  # read again as a whole, which says where it breaks
+        entries.append(_entry(raw, version, number))
+        last = line
+    else:
+        return None
+    if last.endswith(",\n") or handle.read() != "}\n":
+        return None
+    return _ledger(data, entries, namespace)
+
+
+def read_ledger(path: Path, namespace: str) -> Ledger | Diagnostic:
+    if not path.exists():
+        return Ledger(namespace=namespace)
+    display = display_path(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            ledger = _read_as_written(handle, namespace)
+        return ledger if ledger is not None else loads(path.read_text(encoding="utf-8"), namespace)
+    except LedgerError as exc:
+        return error(display, exc.line, f"cannot use the ledger: {exc}")
+    except RecursionError:
+        return error(display, None, "cannot use the ledger: it nests too deeply")
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
+        return error(display, None, f"cannot use the ledger: {exc}")
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    # A killed build leaves its temporary ledger behind; a young one may be another build's.
+    cutoff = time.time() - STALE_AFTER
+    for temp in folder.glob(f"{TEMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            info = temp.lstat()
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                temp.unlink()
+
+
+def write_ledger(path: Path, ledger: Ledger) -> None:
+    """Atomically: the ledger is never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path.parent)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines(text_parts(ledger))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,108 @@
+"""The one step that writes: package, ledger and preview, each complete or not at all.
+
+Everything is made first, in scratch files beside its target, and only then renamed into
+place, package first: a build that fails while making the preview has written nothing, and
+one killed between renames leaves the old files or the new ones, each whole. An output the
+store knows to hold these very bytes already is not made again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .fingerprint import Fingerprint, file_digest
+from .ledger import Ledger
+from .ledger_file import write_ledger
+from .package import SCRATCH_PREFIX, Package, remove_stale_scratch, write_package_file
+from .preview import MAX_PREVIEW_CARDS, preview_page
+from .progress import Progress
+from .replay import is_current, wrote
+from .store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    package: Path
+    ledger: Path
+    preview: Path | None  # None: no preview
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    package: bool  # False: it already held these bytes
+    preview: bool
+    preview_cards: int
+    fingerprint: str
+
+
+def package_fingerprint(package: Package) -> str:
+    """Everything the .apkg is made from: the same fingerprint means the same bytes."""
+    fingerprint = Fingerprint("package")
+    for item in dataclasses.fields(package):
+        if item.name not in ("notes", "media"):
+            fingerprint.add(item.name, getattr(package, item.name))
+    for note in package.notes:  # piece by piece: one repr of 100,000 notes would be huge
+        fingerprint.add(note)
+    for media in package.media:  # the bytes, not just the name: they are what gets zipped
+        fingerprint.add(media, file_digest(media.source))
+    return fingerprint.hexdigest()
+
+
+def preview_key(fingerprint: str) -> str:
+    """What the preview of the package with this fingerprint is recorded under."""
+    return f"preview {fingerprint}"
+
+
+def _check_target(path: Path) -> None:
+    """A target that cannot be replaced by a file fails now, before anything is renamed."""
+    if path.is_dir() and not path.is_symlink():
+        raise IsADirectoryError(21, "is a folder, not a file", str(path))
+
+
+def write_outputs(
+    package: Package,
+    ledger: Ledger | None,  # None: unchanged, not written
+    targets: Targets,
+    store: Store,
+    deck_name: str,
+    progress: Progress,
+) -> Written:
+    fingerprint = package_fingerprint(package)
+    out = targets.package.parent
+    out.mkdir(parents=True, exist_ok=True)
+    remove_stale_scratch(out)
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=out) as scratch_name:
+        scratch = Path(scratch_name)
+        new_package: Path | None = None
+        if not is_current(store, targets.package, fingerprint):
+            _check_target(targets.package)
+            progress.stage("writing the package")
+            new_package = write_package_file(package, scratch, targets.package.name)
+        page: Path | None = None
+        cards = 0
+        if targets.preview is not None and (
+            new_package is not None
+            or not is_current(store, targets.preview, preview_key(fingerprint))
+        ):
+            _check_target(targets.preview)
+            progress.stage("the preview")
+            html, cards = preview_page(new_package or targets.package, deck_name)
+            page = scratch / targets.preview.name
+            page.write_bytes(html.encode("utf-8"))  # bytes: no newline translation on any OS
+        elif targets.preview is not None:
+            cards = min(sum(len(note.cards) for note in package.notes), MAX_PREVIEW_CARDS)
+        progress.clear()
+        if new_package is not None:
+            os.replace(new_package, targets.package)
+            wrote(store, targets.package, fingerprint)
+        if ledger is not None:  # after the package: a crash in between only repeats this update
+            write_ledger(targets.ledger, ledger)
+        if page is not None and targets.preview is not None:
+            targets.preview.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(page, targets.preview)
+            wrote(store, targets.preview, preview_key(fingerprint))
+    return Written(new_package is not None, page is not None, cards, fingerprint)
