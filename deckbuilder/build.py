@@ -157,7 +157,8 @@ def plan_build(
         return BuildPlan(None, diagnostics)
     assert isinstance(note_types, dict) and isinstance(ledger, Ledger)
     hashes = {kind: note_type.hash for kind, note_type in note_types.items()}
-    reconciled = reconcile(ledger, [item.current for item in content.notes], hashes, request.now)
+    current = [item.current for item in content.notes]
+    reconciled = reconcile(ledger, current, hashes, request.now, request.config.name)
     package = assemble(content.notes, reconciled, note_types, request.config)
     changed = _ledger_changed(request.ledger_file, reconciled.ledger, ledger)
     inputs = inputs_hash(request, content.sources, note_types)

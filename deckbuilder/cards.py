@@ -37,7 +37,7 @@ def read_card_classes(names: list[str], prefix: str = "") -> CardSpec | str:
     """
     unknown = [name for name in names if name not in CARD_CLASSES]
     if unknown:
-        return f"unknown card kind {prefix}{unknown[0]!r} (known: {_known(prefix)})"
+        return f"unknown card kind {prefix + unknown[0]!r} (known: {_known(prefix)})"
     chosen = set(names)
     if BASIC in chosen and len(chosen) > 1:
         others = " ".join(f"{prefix}{name}" for name in sorted(chosen - {BASIC}))

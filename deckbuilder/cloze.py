@@ -235,8 +235,8 @@ def _crosses(number: int) -> str:
 
 _IN_TAG = "cloze marker inside a link target or an image description, where Anki cannot hide it"
 _LOST = (
-    "cloze marker inside HTML the sanitiser removed, or split by it; "
-    "keep markers in plain Markdown text"
+    "cloze marker inside a link target, an image, or HTML the sanitiser removed, where Anki "
+    "cannot hide it; keep markers in the text"
 )
 FORGED = "note contains the private-use characters U+E001 to U+E004, which cloze markers use"
 

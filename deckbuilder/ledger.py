@@ -59,6 +59,7 @@ class NoteTypeState:
 @dataclass(frozen=True, slots=True)
 class Ledger:
     namespace: str
+    deck_name: str = ""  # the deck's name when last built: Anki matches decks by name
     note_types: tuple[tuple[str, NoteTypeState], ...] = ()  # by kind, sorted
     entries: tuple[Entry, ...] = ()
 
@@ -115,6 +116,7 @@ class Report:
     kind_changed: tuple[Change, ...] = ()
     deck_changed: tuple[Change, ...] = ()
     note_types_changed: tuple[str, ...] = ()  # kinds whose templates or CSS changed
+    deck_renamed: tuple[str, str] | None = None  # (was, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +264,11 @@ def _note_types(
 
 
 def reconcile(
-    ledger: Ledger, notes: Sequence[CurrentNote], note_types: dict[str, str], now: int
+    ledger: Ledger,
+    notes: Sequence[CurrentNote],
+    note_types: dict[str, str],
+    now: int,
+    deck_name: str = "",
 ) -> Reconciled:
     """The new ledger for this build's notes, and what changed for people who imported one.
 
@@ -273,6 +279,7 @@ def reconcile(
     states, types_changed = _note_types(ledger, note_types, now)
     new_ledger = Ledger(
         namespace=ledger.namespace,
+        deck_name=deck_name,
         note_types=states,
         entries=tuple(sorted(reconciler.entries.values(), key=lambda e: (e.key, e.kind))),
     )
@@ -286,6 +293,11 @@ def reconcile(
         kind_changed=tuple(reconciler.kinds),
         deck_changed=tuple(reconciler.decks),
         note_types_changed=types_changed,
+        deck_renamed=(
+            (ledger.deck_name, deck_name)
+            if ledger.deck_name and deck_name and ledger.deck_name != deck_name
+            else None
+        ),
     )
     return Reconciled(new_ledger, report, current)
 

@@ -52,6 +52,7 @@ def text_parts(ledger: Ledger) -> Iterator[str]:
         "{\n"
         f'  "format": {FORMAT},\n'
         f'  "namespace": {json.dumps(ledger.namespace, ensure_ascii=False)},\n'
+        f'  "deck_name": {json.dumps(ledger.deck_name, ensure_ascii=False)},\n'
         f'  "note_types": {json.dumps(types, sort_keys=True)},\n'
         '  "notes": [\n'
     )
@@ -129,7 +130,10 @@ def _ledger(data: dict[str, Any], entries: Iterable[Entry], namespace: str) -> L
             f"ledger belongs to namespace {data.get('namespace')!r}, not {namespace!r}; "
             "changing the namespace would duplicate every note in Anki"
         )
-    return Ledger(namespace=namespace, note_types=_note_types(data), entries=tuple(entries))
+    deck_name = data.get("deck_name", "")
+    if not isinstance(deck_name, str):
+        raise LedgerError("'deck_name' must be text")
+    return Ledger(namespace, deck_name, _note_types(data), tuple(entries))
 
 
 def _format(data: Any) -> int:
@@ -153,8 +157,9 @@ def loads(text: str, namespace: str) -> Ledger:
 
 
 # The first lines exactly as `text_parts` writes them (format 1 named its one note type).
+_TEXT = r'("(?:[^"\\\n]|\\.)*")'
 _HEAD = re.compile(
-    r'\{\n  "format": (-?\d+),\n  "namespace": ("(?:[^"\\\n]|\\.)*"),\n'
+    rf'\{{\n  "format": (-?\d+),\n  "namespace": {_TEXT},\n(?:  "deck_name": {_TEXT},\n)?'
     r'  "(note_types?)": (\{[^\n]*\}),\n  "notes": \[\n\Z'
 )
 
@@ -163,15 +168,19 @@ def _read_as_written(handle: TextIO, namespace: str) -> Ledger | None:
     """The ledger read a line at a time, or None when it is not laid out as `text_parts`
     writes it (edited by hand: then it is read as any JSON). One note's JSON at a time, not
     the whole file's: 100,000 notes would otherwise take 100 MB more while being read."""
-    head = _HEAD.match("".join(handle.readline() for _ in range(5)))
+    lines = [handle.readline() for _ in range(5)]
+    if '"deck_name": ' in lines[3]:
+        lines.append(handle.readline())
+    head = _HEAD.match("".join(lines))
     if head is None:
         return None
     data = {"format": int(head.group(1)), "namespace": json.loads(head.group(2)),
-            head.group(3): json.loads(head.group(4))}  # fmt: skip
+            "deck_name": json.loads(head.group(3) or '""'),
+            head.group(4): json.loads(head.group(5))}  # fmt: skip
     version = _format(data)
     entries: list[Entry] = []
     last = ""  # the previous note's line: every one but the final one ends with a comma
-    for number, line in enumerate(handle, start=6):
+    for number, line in enumerate(handle, start=len(lines) + 1):
         if line == "  ]\n":
             break
         if not line.startswith("    {") or (last and not last.endswith(",\n")):

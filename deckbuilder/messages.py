@@ -40,6 +40,13 @@ def change_lines(report: Report, deck_name: str) -> list[str]:
         )
     for entry in report.removed:
         lines.append(f"  removed: {entry.key!r} (was in {entry.file}; tagged '{REMOVED_TAG}')")
+    if report.deck_renamed is not None:
+        was, now = report.deck_renamed
+        lines.append(
+            f"  deck renamed: from {was!r} to {now!r}; Anki matches decks by name: rename the "
+            f"deck in Anki to {now!r} before importing, or the cards you study stay in {was!r} "
+            f"and new ones go to a new deck {now!r}"
+        )
     for kind in report.note_types_changed:
         lines.append(
             f"  {KINDS[kind].label} templates or CSS changed: the note type updates on import"

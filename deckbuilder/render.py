@@ -247,7 +247,8 @@ def _render_typed_answer(ctx: _Context) -> str:
             "shorten it or remove .type",
         )
         return ""
-    html = _html(tokens, ctx)
+    # One line, written without its paragraph: Anki compares what is typed with its text.
+    html = _html(tokens, ctx).removeprefix("<p>").removesuffix("</p>")
     length = len(unescape(re.sub(r"<[^>]*>", "", html)).strip())
     if length > TYPED_ANSWER_LIMIT:
         message = f"type-in answer is {length} characters long (over {TYPED_ANSWER_LIMIT})"

@@ -152,6 +152,7 @@ def _kill_plan(rng: random.Random, timing: _Timing) -> list[tuple[str, float]]:
     return plan
 
 
+@pytest.mark.slow
 def test_killed_builds_leave_the_old_deck_or_the_new_one(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     (tmp_path / "content").mkdir()

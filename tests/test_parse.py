@@ -29,6 +29,9 @@ def _note(note: SourceNote) -> dict[str, object]:
         "answer_line": note.answer_line,
         "topic": note.topic,
         "tags": list(note.tags),
+        "kind": note.kind,
+        "options": list(note.options),
+        "deck": note.deck,
     }
 
 
@@ -68,4 +71,10 @@ def test_every_rule_has_a_fixture() -> None:
         "tags",
         "keys",
         "unanswered",
+        "attributes",
+        "cloze",
+        "cloze-file",
+        "card-defaults",
+        "bad-cards",
+        "bad-deck",
     }

@@ -16,7 +16,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 MB = 1 << 20
 # Peak RSS of the largest process; measured (2 cores) 340 MB and 370-480 MB.

@@ -333,6 +333,7 @@ def _sync(col: Collection, url: str) -> tuple[str, str]:
     return before, required
 
 
+@pytest.mark.sync
 def test_sync_carries_a_rebuild_to_the_phone_without_a_full_sync(in_tmp: Path, at) -> None:
     a = write(in_tmp / "content" / "a.md", V1_A)
     at(T1)
