@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape, unescape
 from pathlib import Path
 
 from .config import DeckConfig
@@ -24,12 +27,15 @@ from .package import (
 from .render import RenderedNote
 from .sanitise import inert, plain_field
 
-REMOVED_TAG = "removed"
+# Reserved (build.py refuses content tags at or below it), so `tag:build-deck::removed` in
+# Anki's browser finds removed notes and nothing else.
+REMOVED_TAG = "build-deck::removed"
 
 
 @lru_cache(maxsize=4096)  # a file's notes share its path: compute it once, not per note
 def relative_file(path: Path, content_dir: Path) -> str:
-    return path.relative_to(content_dir).as_posix()  # the same from any working directory
+    # The same from any working directory, and in any Unicode form the file system uses.
+    return unicodedata.normalize("NFC", path.relative_to(content_dir).as_posix())
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,7 @@ def note_fields(rendered: RenderedNote, content_dir: Path) -> NoteFields:
         content=content,
         answer=content_hash(named[kind.identity_field]),
         location=note.location,
+        answer_size=len(unescape(re.sub(r"<[^>]*>", "", named[kind.identity_field])).strip()),
     )
     return NoteFields(rendered, fields, current)
 
@@ -101,7 +108,8 @@ def _removed_fields(entry: Entry) -> tuple[str, ...]:
 
 def _decks(config: DeckConfig, used: set[str]) -> tuple[PackageDeck, ...]:
     subdecks = [deck for deck in with_parents(used) if deck]
-    root = PackageDeck(deck_id(config.namespace, ""), config.name, config.description)
+    # Anki desktop shows a deck's description as HTML: it is plain text here, and stays so.
+    root = PackageDeck(deck_id(config.namespace, ""), config.name, escape(config.description))
     return (root, *(
         PackageDeck(deck_id(config.namespace, deck), full_name(config.name, deck), "")
         for deck in subdecks

@@ -7,24 +7,28 @@ without a cache: the plan is the same either way.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .assemble import NoteFields, assemble, note_fields
+from .assemble import REMOVED_TAG, NoteFields, assemble, note_fields
 from .config import DeckConfig
 from .decks import spelling_conflicts
 from .diagnostics import Diagnostic, error, warning
-from .discover import display_path, read_sources
+from .discover import SourceFile, display_path, read_sources
 from .identity import duplicate_keys
 from .ledger import Ledger, Report, reconcile
 from .ledger_file import read_ledger, same_text
+from .ledger_merge import resolve
 from .lint import lint_notes
 from .notetype import load_note_types
 from .package import Package
-from .parse import SourceNote, is_ready, slug
+from .parse import ParsedFile, SourceNote, is_ready, slug
 from .progress import QUIET, Progress
 from .replay import inputs_hash, sources_fingerprint
 from .stages import Stages, make_stages
+from .vault.source import read_vault
 from .workers import Workers
 
 
@@ -38,6 +42,8 @@ class BuildRequest:
     config: DeckConfig
     now: int  # when this build happens, for dating what it changes
     lint: bool = False  # add `--check`'s content advice (lint.py)
+    vault: bool = False  # the content folder is an Obsidian vault (vault/source.py)
+    package_file: Path | None = None  # where the package goes: it may tell of a lost ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +56,32 @@ class BuildPlan:
     ledger_changed: bool = False
     report: Report | None = None
     inputs: str = ""  # hash of what it was made from, the ledger aside: see replay.py
+    # False when what it reports will not hold again (it repaired the ledger it read): a
+    # later build with the same inputs must not replay this one's messages.
+    repeatable: bool = True
 
 
 def package_file_name(config: DeckConfig) -> str:
-    return f"{slug(config.name) or 'deck'}.apkg"
+    """Named after the deck, short enough for any file system (a long name ends in a hash)."""
+    name = slug(config.name) or "deck"
+    if len(name.encode()) > 100:
+        digest = hashlib.sha256(config.name.encode()).hexdigest()[:8]
+        name = name.encode()[:80].decode("utf-8", "ignore") + "-" + digest
+    return f"{name}.apkg"
+
+
+def _lost_ledger(request: BuildRequest) -> list[Diagnostic]:
+    """A package and no ledger: most likely the ledger was deleted, which costs people who
+    imported the package their phone edits (every note is dated now) and their removed notes."""
+    package = request.package_file
+    if request.ledger_file.exists() or package is None or not package.is_file():
+        return []
+    message = (
+        f"no ledger, but {display_path(package)} exists: every note is dated now (an import "
+        "replaces edits made in Anki) and notes removed before are forgotten; if the ledger "
+        "was deleted, restore it first (git checkout, a backup)"
+    )
+    return [warning(display_path(request.ledger_file), None, message)]
 
 
 def read_notes(
@@ -68,6 +96,21 @@ def read_notes(
     notes = [note for result in parsed for note in result.notes]
     problems.extend(problem for result in parsed for problem in result.diagnostics)
     return notes, problems
+
+
+def _reserved_tags(notes: list[SourceNote]) -> list[Diagnostic]:
+    """A content tag at or below the removed notes' tag would make their search find it."""
+    found = []
+    for note in notes:
+        for tag in note.tags:
+            if tag.casefold() == REMOVED_TAG or tag.casefold().startswith(REMOVED_TAG + "::"):
+                message = (
+                    f"tag {tag!r} is reserved: Anki's search for removed notes, "
+                    f"tag:{REMOVED_TAG}, would find this note; rename the file, section or tag"
+                )
+                found.append(error(note.display, note.line, message))
+                break
+    return found
 
 
 def _deck_spellings(notes: list[SourceNote]) -> list[Diagnostic]:
@@ -92,6 +135,18 @@ def _in_deck(note: SourceNote, deck: str) -> SourceNote:
     return replace(note, deck=deck)
 
 
+def _parsed(
+    request: BuildRequest, sources: list[SourceFile], stages: Stages, problems: list[Diagnostic]
+) -> Iterable[ParsedFile]:
+    """Every file's notes: Markdown notes through the parse stage; a vault as a whole, since a
+    vault note's cards depend on the notes and attachments it embeds."""
+    if not request.vault:
+        return stages.parse(sources)
+    read = read_vault(request.content_dir, sources)
+    problems.extend(read.problems)
+    return read.parsed
+
+
 @dataclass(frozen=True, slots=True)
 class _Content:
     sources: str  # fingerprint of every file read and every one that could not be
@@ -109,11 +164,12 @@ def _read_and_render(request: BuildRequest, stages: Stages, progress: Progress) 
     sources, problems = read_sources(content_dir, request.config.deck_for)
     fingerprint = sources_fingerprint(sources, problems)
     notes: list[SourceNote] = []
-    for parsed in stages.parse(sources):
+    for parsed in _parsed(request, sources, stages, problems):
         notes.extend(parsed.notes)
         problems.extend(parsed.diagnostics)
     del sources
     problems.extend(duplicate_keys(notes))
+    problems.extend(_reserved_tags(notes))
     if not notes and not any(p.severity == "error" for p in problems):
         problems.append(
             error(display_path(content_dir), None, "no questions found in any *.md file")
@@ -152,14 +208,22 @@ def plan_build(
     ledger = read_ledger(request.ledger_file, request.config.namespace)
     if isinstance(ledger, Diagnostic):
         problems.append(ledger)
+    problems.extend(_lost_ledger(request))
     diagnostics = tuple(sorted(problems, key=lambda d: d.sort_key))
     if any(d.severity == "error" for d in diagnostics):
         return BuildPlan(None, diagnostics)
     assert isinstance(note_types, dict) and isinstance(ledger, Ledger)
     hashes = {kind: note_type.hash for kind, note_type in note_types.items()}
     current = [item.current for item in content.notes]
-    reconciled = reconcile(ledger, current, hashes, request.now, request.config.name)
+    resolved = resolve(ledger.entries, {note.identity for note in current})
+    if resolved.messages:  # a merged ledger: said, and diagnostics stay sorted
+        shown = display_path(request.ledger_file)
+        warnings = (warning(shown, None, message) for message in resolved.messages)
+        diagnostics = tuple(sorted((*diagnostics, *warnings), key=lambda d: d.sort_key))
+    merged = replace(ledger, entries=resolved.entries)
+    reconciled = reconcile(merged, current, hashes, request.now, request.config.name)
     package = assemble(content.notes, reconciled, note_types, request.config)
     changed = _ledger_changed(request.ledger_file, reconciled.ledger, ledger)
     inputs = inputs_hash(request, content.sources, note_types)
-    return BuildPlan(package, diagnostics, reconciled.ledger, changed, reconciled.report, inputs)
+    return BuildPlan(package, diagnostics, reconciled.ledger, changed, reconciled.report, inputs,
+                     repeatable=not resolved.messages)  # fmt: skip

@@ -26,6 +26,7 @@ from .replay import TABLES as REPLAY_TABLES
 from .replay import Replay, is_current, recall, record
 from .stages import CACHE_TABLES, make_stages
 from .store import Store
+from .vault.source import looks_like_vault
 from .workers import Workers
 from .write import Targets, preview_key, write_outputs
 
@@ -110,10 +111,21 @@ def _arguments() -> argparse.ArgumentParser:
     return parser  # fmt: skip
 
 
-def _now() -> int:
+LATEST_EPOCH = 253_402_300_799  # 9999-12-31: Anki's IDs are milliseconds in 64 bits
+
+
+def _now() -> int | Diagnostic:
     # SOURCE_DATE_EPOCH: the reproducible-builds convention for "the time of this change".
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(epoch) if epoch.isdigit() else int(time.time())
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or not epoch.strip():
+        return int(time.time())
+    if not epoch.strip().isdigit() or int(epoch) > LATEST_EPOCH:
+        message = (
+            f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a time: whole seconds since 1970, "
+            f"from 0 to {LATEST_EPOCH}"
+        )
+        return Diagnostic("build_deck.py", None, "error", message)
+    return int(epoch)
 
 
 def _say(line: str) -> None:
@@ -204,7 +216,7 @@ def _build(run: _Run, store: Store) -> int:
         _say(f"wrote {shown}: {written.preview_cards} cards" if written.preview
              else f"{shown} unchanged: {written.preview_cards} cards")  # fmt: skip
     replay = Replay(plan.diagnostics, *counts, written.fingerprint, _images(plan))
-    if len(replay.images) == len(plan.package.media):
+    if plan.repeatable and len(replay.images) == len(plan.package.media):
         record(store, run.request, plan.inputs, run.targets.package, replay)
         store.save()
     done = ("wrote " + display_path(run.targets.package) if written.package
@@ -230,18 +242,53 @@ def _images(plan: BuildPlan) -> tuple[tuple[str, str], ...]:
     return tuple((path, digest) for path, digest in found if digest is not None)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _config(args: argparse.Namespace) -> tuple[DeckConfig, bool] | Diagnostic:
+    """The deck settings, and whether the content is an Obsidian vault.
+
+    A vault takes its settings from `--config` alone (the working directory's pyproject.toml
+    belongs to some other project); without one, the vault's folder name names its deck.
+    """
+    if args.config is None and looks_like_vault(args.content):
+        name = args.content.resolve().name or "Vault"
+        return DeckConfig(name=name, namespace=name), True
     config = load_config(args.config or Path("pyproject.toml"), required=args.config is not None)
     if isinstance(config, Diagnostic):
-        _say(str(config))
+        return config
+    vault = config.vault if config.vault is not None else looks_like_vault(args.content)
+    return config, vault
+
+
+def _ledger_file(args: argparse.Namespace, config: DeckConfig, vault: bool) -> Path:
+    """Beside the content it describes; for a vault beside the package, never inside it."""
+    if args.ledger is not None:
+        return Path(args.ledger)
+    out: Path = args.out
+    if vault:
+        return out / package_file_name(config).replace(".apkg", ".ledger.json")
+    content: Path = args.content
+    return content / LEDGER_NAME
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _config(args)
+    if isinstance(settings, Diagnostic):
+        _say(str(settings))
         return EXIT_USAGE
-    ledger = args.ledger or args.content / LEDGER_NAME
+    config, vault = settings
+    now = _now()
+    if isinstance(now, Diagnostic):
+        _say(str(now))
+        return EXIT_USAGE
+    ledger = _ledger_file(args, config, vault)
     out = args.out / package_file_name(config)
     preview = None if args.no_preview else args.out / PREVIEW_NAME
-    request = BuildRequest(args.content, args.templates, ledger, config, _now(), lint=args.check)
+    request = BuildRequest(args.content, args.templates, ledger, config, now, args.check, vault,
+                           package_file=out)  # fmt: skip
     run = _Run(args, request, Targets(out, ledger, preview))
     store = Store(None if args.no_cache else args.cache, (*CACHE_TABLES, *REPLAY_TABLES),
                   writable=not args.check)  # fmt: skip
+    if store.refused is not None:
+        _say(f"{display_path(args.cache)}: note: not used as a cache: {store.refused}")
     try:
         return _build(run, store)
     finally:

@@ -11,8 +11,10 @@ The reading is Anki's own (rslib's cloze tokenizer: `{{cN::` opens, the first `:
 hint, `}}` closes the innermost open cloze, clozes may nest), with one extension: inside a
 cloze, a `}}` closes it only once braces opened inside it are closed, so that
 `{{c1::\\frac{a}{b}}}` and `{{c1::{"a": {}}}}` hide what they say (Anki would stop at the first
-`}}`). What is written for Anki is unambiguous to its tokenizer: every `:` and `}` inside a
-cloze is written as a character reference, which shows the same and means nothing to it.
+`}}`). Inside a cloze, `\\:`, `\\{` and `\\}` are those characters as text (`{{c1::std\\::map}}`
+hides `std::map`; the backslash goes, in code too). What is written for Anki is unambiguous
+to its tokenizer: every `:` and `}` inside a cloze is written as a character reference,
+which shows the same and means nothing to it.
 """
 
 from __future__ import annotations
@@ -119,6 +121,10 @@ class _Reader:
                 index = self.cloze(opening)
                 continue
             char = self.text[index]
+            if char == "\\" and self.text[index + 1 : index + 2] in (":", "{", "}"):
+                self.out.append(self.text[index + 1])  # escaped: text, not hint or brace
+                index += 2
+                continue
             if self.text.startswith("}}", index) and (depth == 0 or not balanced):
                 self.out.append(CLOSE)
                 return index + 2

@@ -12,7 +12,7 @@ from .decks import deck_problem, normal_deck
 from .diagnostics import Diagnostic, error
 
 DEFAULT_NAME = "Markdown Flashcards"
-KEYS = ("name", "description", "namespace", "folder-decks", "decks")
+KEYS = ("name", "description", "namespace", "folder-decks", "decks", "vault")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class DeckConfig:
     namespace: str = DEFAULT_NAME
     folder_decks: bool = False  # every folder below the content folder is a subdeck
     decks: tuple[tuple[str, str], ...] = ()  # (folder, subdeck), most specific folder first
+    vault: bool | None = None  # read the content as an Obsidian vault; None: if it has .obsidian/
 
     def deck_for(self, folder: str) -> str:
         """The subdeck of a file in `folder` (relative to the content folder, `/`-separated)."""
@@ -69,8 +70,9 @@ def _section(data: dict[str, Any], shown: str) -> dict[str, Any] | Diagnostic:
     for key in ("name", "description", "namespace"):
         if key in section and not isinstance(section[key], str):
             return error(shown, None, f"[tool.build-deck] {key} must be a string")
-    if "folder-decks" in section and not isinstance(section["folder-decks"], bool):
-        return error(shown, None, "[tool.build-deck] folder-decks must be true or false")
+    for key in ("folder-decks", "vault"):
+        if key in section and not isinstance(section[key], bool):
+            return error(shown, None, f"[tool.build-deck] {key} must be true or false")
     return section
 
 
@@ -78,6 +80,8 @@ def load_config(pyproject: Path, required: bool = False) -> DeckConfig | Diagnos
     """The settings, or a reason they cannot be read. A missing file gives the defaults,
     unless it was named (`required`): every GUID depends on the namespace it holds."""
     shown = pyproject.as_posix()
+    if pyproject.exists() and not pyproject.is_file():  # a FIFO would block forever
+        return error(shown, None, "cannot read configuration: not a regular file")
     if not pyproject.is_file():
         if required:
             return error(shown, None, "configuration file not found")
@@ -99,4 +103,5 @@ def load_config(pyproject: Path, required: bool = False) -> DeckConfig | Diagnos
         namespace=section.get("namespace") or name,
         folder_decks=bool(section.get("folder-decks", False)),
         decks=decks,
+        vault=section.get("vault"),
     )

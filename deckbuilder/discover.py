@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,13 +30,23 @@ class SourceFile:
 
 
 def display_path(path: Path) -> str:
-    """The path as the user typed it; an absolute one below the working directory is shortened."""
+    """The path as the user typed it; an absolute one below the working directory is shortened.
+
+    A name that is not UTF-8 is shown with its undecodable bytes as `\\xNN`, printable anywhere.
+    """
+    shown = path.as_posix()
     if path.is_absolute():
-        try:
-            return path.relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            return path.as_posix()
-    return path.as_posix()
+        with contextlib.suppress(ValueError):  # not below the working directory: as it is
+            shown = path.relative_to(Path.cwd()).as_posix()
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # the file system gave undecodable bytes as surrogates
+        return False
+    return True
 
 
 def _reason(exc: OSError) -> str:
@@ -100,13 +112,21 @@ def find_markdown(content_dir: Path) -> list[Path | Diagnostic]:
         for entry in entries:
             if entry.name.startswith("."):  # .git, .obsidian, editor backups: never content
                 continue
+            if not _is_utf8(entry.name) and (entry.name.endswith(SUFFIX) or entry.is_dir()):
+                # Its notes would carry an unwritable name into messages, the ledger, Anki.
+                what = "folder" if entry.is_dir() else "file"
+                message = f"{what} name is not UTF-8; rename it (it is not read)"
+                relative = Path(entry.path).relative_to(content_dir).as_posix()
+                found.append((relative, error(display_path(Path(entry.path)), None, message)))
+                continue
             if entry.is_dir(follow_symlinks=False):
                 pending.append(Path(entry.path))
                 continue
             item = _entry(entry, root)
             if item is not None:
                 found.append((Path(entry.path).relative_to(content_dir).as_posix(), item))
-    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+    ordered = sorted(found, key=lambda pair: pair[0].encode("utf-8", "surrogateescape"))
+    return [item for _, item in ordered]
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
@@ -122,7 +142,8 @@ def decode_source(data: bytes, display: str) -> str | Diagnostic:
     except UnicodeDecodeError as exc:
         line = _line_of_offset(data, exc.start)
         return error(display, line, f"invalid UTF-8 at byte offset {exc.start}")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # NFC: a file saved again in another Unicode form (macOS writes NFD) gives the same notes.
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def read_source(path: Path | Diagnostic) -> SourceFile | Diagnostic:

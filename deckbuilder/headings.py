@@ -110,8 +110,11 @@ def markdown_text(markdown: str) -> str:
 
 
 def normalise_key(text: str) -> str:
-    """Identity key of a question: case, spacing and Unicode form do not matter."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """Identity key of a question: case, spacing, Unicode form and invisible format characters
+    (zero-width spaces and joiners, soft hyphens) do not matter."""
+    text = unicodedata.normalize("NFKC", text)
+    visible = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return " ".join(visible.casefold().split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,8 +85,9 @@ def _qa_values(parts: NoteParts) -> Mapping[str, str]:
 
 
 def _qa_cards(fields: Mapping[str, str]) -> tuple[int, ...]:
-    # The templates: card 1 needs a question, card 2 a set Reverse flag and an answer.
-    forward = (0,) if fields["Question"] else ()
+    # The templates: card 1 needs a question (or question detail: a vault card's front may be
+    # a block), card 2 a set Reverse flag and an answer.
+    forward = (0,) if fields["Question"] or fields["Detail"] else ()
     reverse = (1,) if fields["Reverse"] and fields["Answer"] else ()
     return forward + reverse
 

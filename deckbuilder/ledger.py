@@ -4,7 +4,7 @@ Anki's importer replaces a note only when the incoming modification time is newe
 deletes. So each note carries the time its own content last changed (unchanged notes keep
 theirs and a re-import leaves them, and any edit made on a phone, alone), the GUID survives
 rewording (matched here by an unchanged answer), and removed notes stay known so the package
-can carry them once more, tagged `removed`.
+can carry them once more, tagged `build-deck::removed`.
 
 A note is known by its kind and key: the same key under another kind is another note, since
 Anki ties a GUID to one note type for good.
@@ -15,7 +15,9 @@ the new ledger with a report. Reading and writing the file are in ledger_file.py
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -80,6 +82,7 @@ class CurrentNote:
     content: str
     answer: str
     location: str  # for the report
+    answer_size: int = 0  # characters of text in the answer (identity field)
 
     @property
     def identity(self) -> Identity:
@@ -157,9 +160,27 @@ def _match_rewordings(
     matches: dict[Identity, Entry] = {}
     for answer, candidates in newcomers.items():
         gone = vanished.get(answer, [])
-        if len(candidates) == 1 and len(gone) == 1:  # ambiguous matches stay new notes
+        # Ambiguous matches stay new notes, and so do coincidences: a new question whose
+        # answer is a short "Yes." like a deleted one's is not that question reworded.
+        if len(candidates) == 1 and len(gone) == 1 and _plausible(gone[0], candidates[0]):
             matches[candidates[0].identity] = gone[0]
     return matches
+
+
+DISTINCT_ANSWER = 25  # characters: an answer this long is unlikely to repeat by chance
+SIMILAR_QUESTION = 0.6  # difflib ratio of the two questions' text
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]*>", " ", html).casefold().split())
+
+
+def _plausible(gone: Entry, note: CurrentNote) -> bool:
+    """Whether an unchanged answer makes `note` the vanished note reworded."""
+    if note.answer_size >= DISTINCT_ANSWER:
+        return True
+    ratio = difflib.SequenceMatcher(None, _text(gone.question), _text(note.question)).ratio()
+    return ratio >= SIMILAR_QUESTION
 
 
 def _is_same(entry: Entry, note: CurrentNote) -> bool:
@@ -307,5 +328,5 @@ def removal_notice() -> str:
     return (
         '<p class="removed-notice"><strong>This question was removed from the deck.</strong> '
         "It is no longer in the source. To delete every removed note: Browse, search "
-        "<code>tag:removed</code>, select all, Delete.</p>"
+        "<code>tag:build-deck::removed</code>, select all, Delete.</p>"
     )

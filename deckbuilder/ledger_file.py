@@ -202,6 +202,8 @@ def read_ledger(path: Path, namespace: str) -> Ledger | Diagnostic:
     if not path.exists():
         return Ledger(namespace=namespace)
     display = display_path(path)
+    if not path.is_file():  # a FIFO would block the build forever, a folder fail later
+        return error(display, None, "cannot use the ledger: not a regular file")
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             ledger = _read_as_written(handle, namespace)
@@ -227,12 +229,26 @@ def _remove_stale_temporaries(folder: Path) -> None:
                 temp.unlink()
 
 
+def _mode(path: Path) -> int:
+    """The mode a rewritten ledger keeps: its own, or what the umask gives a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_ledger(path: Path, ledger: Ledger) -> None:
-    """Atomically: the ledger is never half-written."""
+    """Atomically: the ledger is never half-written. A symlinked ledger is written where the
+    link leads (the link stays), with the mode the file had: it is committed and shared."""
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(path.parent)
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
+        os.chmod(temp, _mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.writelines(text_parts(ledger))
             handle.flush()

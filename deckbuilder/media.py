@@ -35,6 +35,10 @@ def images_in(tokens: Sequence[Token]) -> Iterator[tuple[Token, int]]:
                 yield child, line
 
 
+def is_web_address(src: str) -> bool:
+    return src.lower().startswith(("https://", "http://"))
+
+
 def _media_name(path: Path) -> str:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     return f"{digest}{path.suffix.lower()}"

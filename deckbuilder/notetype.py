@@ -55,6 +55,9 @@ def _read_templates(templates_dir: Path) -> dict[str, str] | list[Diagnostic]:
     for filename in template_files():
         path = templates_dir / filename
         display = display_path(path)
+        if path.exists() and not path.is_file():  # a FIFO would block the build forever
+            problems.append(error(display, None, "cannot read template: not a regular file"))
+            continue
         try:
             text = decode_source(path.read_bytes(), display)
         except OSError as exc:

@@ -58,6 +58,7 @@ class SourceNote:
     kind: str = "qa"  # a key of kinds.KINDS
     options: tuple[str, ...] = ()  # card options (reverse, type)
     deck: str = ""  # subdeck path below the deck's own; "" for the deck itself
+    origin: str = ""  # "vault": a card of an Obsidian vault (see vault/source.py)
 
     @property
     def location(self) -> str:
@@ -170,7 +171,9 @@ class _FileParser:
         self.diagnostics.extend(unclosed_blocks(tokens, self.lines, self.source.display))
         headings, paragraphs = _structure(tokens)
         heads = [self._head(h, index, headings, front) for index, h in enumerate(headings)]
-        topic = front.topic if front.topic is not None else self.source.path.stem
+        # NFC: a file name written in another Unicode form (macOS writes NFD) is the same topic.
+        stem = unicodedata.normalize("NFC", self.source.path.stem)
+        topic = front.topic if front.topic is not None else stem
         deck = front.deck if front.deck is not None else self.source.deck
         sections: list[tuple[int, str]] = []
         for index, (heading, head) in enumerate(zip(headings, heads, strict=True)):

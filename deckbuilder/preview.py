@@ -83,6 +83,20 @@ def plain_text(html: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
+PREVIEW_IMAGE_BYTES = 2_000_000
+
+
+def _placeholder(size: int) -> str:
+    """A small picture saying the image is left out of the preview (it is in the package)."""
+    text = f"{size / 1e6:.0f} MB image: in the package, not in this preview"
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="420" height="60">'
+        '<rect width="100%" height="100%" fill="#eef0f3" stroke="#8c959f"/>'
+        f'<text x="12" y="36" font-family="sans-serif" font-size="15">{text}</text></svg>'
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
 def _inline_media(html: str, media_dir: Path) -> str:
     """Images as data: URIs, so the page is one file that needs nothing beside it."""
 
@@ -91,6 +105,9 @@ def _inline_media(html: str, media_dir: Path) -> str:
         kind = _IMAGE_TYPES.get(path.suffix.lower())
         if kind is None or not path.is_file():
             return match[0]
+        size = path.stat().st_size
+        if size > PREVIEW_IMAGE_BYTES:  # four copies a card: one huge image, a huge page
+            return f"{match[1]}{_placeholder(size)}{match[3]}"
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         return f"{match[1]}data:{kind};base64,{data}{match[3]}"
 
@@ -111,7 +128,7 @@ def read_cards(package: Path, limit: int | None = None) -> list[PreviewCard]:
 
 
 def _title(fields: dict[str, str]) -> str:
-    for name in ("Question", "Title", "Text"):
+    for name in ("Question", "Title", "Text", "Detail"):
         if fields.get(name):
             return plain_text(fields[name])
     return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from html import escape, unescape
 from itertools import pairwise
 from pathlib import Path
@@ -18,10 +18,11 @@ from . import cloze
 from .diagnostics import Diagnostic, Severity
 from .highlight import highlight_code
 from .kinds import KINDS, TYPE_IN
-from .media import MediaFile, images_in, resolve_image
+from .media import MediaFile, images_in, is_web_address, resolve_image
 from .parse import CLOZE_MARKER, SourceNote
-from .sanitise import inert, sanitise
+from .sanitise import inert, sanitise, shown_image_sources
 
+VAULT = "vault"  # SourceNote.origin of an Obsidian vault's cards
 # Private use: markdown-it writes it only where a note has it (typed, or as `&#xE000;`), and
 # such notes are sanitised whole (see `_render_block`).
 _SLOT = "\ue000"
@@ -93,6 +94,7 @@ def _math(open_: str, close: str, block: bool) -> Any:
 
 @cache
 def markdown() -> MarkdownIt:
+    from mdit_py_plugins.attrs import attrs_plugin
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.texmath import texmath_plugin
 
@@ -101,6 +103,8 @@ def markdown() -> MarkdownIt:
         .enable(["table", "strikethrough"])
         .use(texmath_plugin, delimiters="brackets")
         .use(dollarmath_plugin, allow_space=True, double_inline=True)
+        # `![plot](plot.png){width=300}`: a size for an image (what Obsidian's `|300` becomes).
+        .use(attrs_plugin, after=("image",), allowed=("width", "height"))
     )
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
@@ -150,17 +154,74 @@ def _too_deep(tokens: Sequence[Token], limit: int) -> Token | None:
     return None
 
 
+def _as_link(image: Token, src: str) -> None:
+    """A remote image of a vault card, as a link to it: the card loads nothing by itself."""
+    label = image.content or src
+    image.type, image.children = "html_inline", None
+    image.content = f'<a href="{escape(src)}">Image (online): {escape(label, quote=False)}</a>'
+
+
 def _package_images(tokens: Sequence[Token], first_line: int, ctx: _Context) -> None:
     """Point every image at its packaged copy, or say why it cannot be packaged."""
     base: Path | None = None
     for image, line in images_in(tokens):
+        src = str(image.attrGet("src") or "")
+        if ctx.note.origin == VAULT and is_web_address(src):
+            _as_link(image, src)
+            message = (
+                f"remote image {src[:80]!r} is shown as a link to it: cards load nothing from "
+                "the network; save the image in the vault to show it on the card"
+            )
+            ctx.report(first_line + line, message, "warning")
+            continue
         base = base or ctx.note.path.parent.resolve()  # only for notes with images: a syscall
-        media = resolve_image(str(image.attrGet("src") or ""), base, ctx.root)
+        media = resolve_image(src, base, ctx.root)
         if isinstance(media, str):
             ctx.report(first_line + line, media)
             continue
         ctx.media[media.name] = media
         image.attrSet("src", media.name)
+
+
+_SRC = re.compile(r"(<im(?:g|age)\b[^>]*?\ssrc\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE)
+
+
+def _raw_image(src: str, line: int, ctx: _Context, base: Path) -> str | None:
+    """The packaged name of a raw-HTML image's file, or None (with an error, or a warning
+    for a vault's remote image, which becomes a link)."""
+    if ctx.note.origin == VAULT and is_web_address(src):
+        message = f"remote image {src[:80]!r} in raw HTML is left out: cards load nothing from "
+        ctx.report(line, message + "the network; save it in the vault to show it", "warning")
+        return None
+    media = resolve_image(src, base, ctx.root)
+    if isinstance(media, str):
+        ctx.report(line, f"raw HTML {media}")
+        return None
+    ctx.media[media.name] = media
+    return media.name
+
+
+def _package_raw_images(tokens: Sequence[Token], first_line: int, ctx: _Context) -> None:
+    """`<img src>` written as raw HTML is packaged like a Markdown image, or said why not."""
+    line = 0
+    for token in tokens:
+        line = token.map[0] if token.map is not None else line
+        raw = [token] if token.type == "html_block" else [
+            child for child in token.children or () if child.type == "html_inline"
+        ]  # fmt: skip
+        for html in raw:
+            if "<im" not in html.content.lower():  # `<image>` is read as `<img>` too
+                continue
+            base = ctx.note.path.parent.resolve()
+            names = {}
+            for src in dict.fromkeys(shown_image_sources(html.content)):  # each once
+                names[src] = _raw_image(src, first_line + line, ctx, base)
+            html.content = _SRC.sub(partial(_rename, names), html.content)
+
+
+def _rename(names: dict[str, str | None], found: re.Match[str]) -> str:
+    name = names.get(unescape(found.group(2).strip("\"'")))
+    return f'{found.group(1)}"{name}"' if name else found.group(0)
 
 
 def _html(tokens: list[Token], ctx: _Context) -> str:
@@ -188,6 +249,7 @@ def _tokens(markdown_text: str, first_line: int, ctx: _Context) -> list[Token]:
         message = "quotes or lists nested too deeply; what is inside the deepest ones is not shown"
         ctx.report(line, message, "warning")
     _package_images(tokens, first_line, ctx)
+    _package_raw_images(tokens, first_line, ctx)
     return tokens
 
 

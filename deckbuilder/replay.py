@@ -22,6 +22,7 @@ from .discover import SourceFile, read_sources
 from .fingerprint import Fingerprint, file_digest
 from .notetype import NoteType, load_note_types
 from .store import Store, Table
+from .vault.source import settings_digest
 
 if TYPE_CHECKING:
     from .build import BuildRequest
@@ -61,7 +62,9 @@ def inputs_hash(request: BuildRequest, sources: str, note_types: Mapping[str, No
     # Messages name paths as given, relative to the working directory: both are inputs too.
     folders = (str(request.content_dir), str(request.templates_dir))
     fingerprint = Fingerprint("inputs", os.getcwd(), *folders, repr(request.config), sources)
-    fingerprint.add(request.lint)
+    fingerprint.add(request.lint, request.vault)
+    if request.vault:  # the plugin's settings decide what every card of a vault is
+        fingerprint.add(settings_digest(request.content_dir))
     for kind in sorted(note_types):
         fingerprint.add(note_types[kind])
     return fingerprint.hexdigest()

@@ -81,6 +81,28 @@ def _cleaner(media: frozenset[str]) -> nh3.Cleaner:
     )
 
 
+def shown_image_sources(html: str) -> list[str]:
+    """The `src` of every `<img>` the sanitiser keeps in `html`: the raw-HTML images a card
+    would show (one inside a comment, a `<template>` or a `<script>` shows nothing)."""
+    found: list[str] = []
+
+    def record(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            found.append(value)
+        return value
+
+    nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=record,
+        # Any scheme reaches the filter: a remote or script image is reported, not dropped.
+        url_schemes={"http", "https", "data", "javascript", "vbscript", "file", "ftp", "blob"},
+        strip_comments=True,
+    ).clean(html)
+    return found
+
+
 # Anki reads `[sound:file]` and `[anki:tts]…[/anki:tts]` in card text as things to play, and
 # it does so in the HTML, before the browser sees it. Text about them must stay text.
 _PLAY_TAG = re.compile(r"\[(sound|anki):", re.IGNORECASE)

@@ -13,6 +13,7 @@ Two kinds of table, named by the caller:
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,26 @@ CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# build-deck's cache: safe to delete. See https://bford.info/cachedir/\n"
 )
+
+
+TAG = "CACHEDIR.TAG"
+_OURS = frozenset({TAG, DATABASE, f"{DATABASE}-journal", f"{DATABASE}-wal", f"{DATABASE}-shm"})
+
+
+def _not_ours(folder: Path) -> str | None:
+    """Why `folder` cannot be this cache (it holds other things), or None when it can."""
+    if not folder.exists():
+        return None
+    if not folder.is_dir():
+        return "it is not a folder"
+    try:
+        names = {entry.name for entry in os.scandir(folder)}
+        tag = (folder / TAG).read_text(encoding="utf-8", errors="replace") if TAG in names else ""
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if "build-deck" in tag or names <= _OURS:
+        return None
+    return "it holds other files (the cache lives only in a folder of its own)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +65,10 @@ class Store:
         self._pending: dict[str, dict[bytes, bytes]] = {name: {} for name in self.tables}
         self._pending_bytes = 0
         self._used: dict[str, set[bytes]] = {name: set() for name in self.tables}
-        if folder is not None:
+        self.refused = None if folder is None else _not_ours(folder)
+        if self.refused is not None:  # never write into, or delete from, someone's folder
+            self.folder, self.writable = None, False
+        if self.folder is not None:
             self._db = self._connect(create=False)  # reading creates nothing
 
     @property
@@ -64,7 +88,9 @@ class Store:
             if not create and not path.is_file():
                 return None
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                if create:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    self._tag()  # first: the folder is marked as this cache's before it holds it
                 db = sqlite3.connect(path, timeout=5)
                 if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
                     if not create:
@@ -198,7 +224,7 @@ class Store:
 
     def _tag(self) -> None:
         assert self.folder is not None
-        tag = self.folder / "CACHEDIR.TAG"
+        tag = self.folder / TAG
         if not tag.exists():
             tag.write_text(CACHEDIR_TAG, encoding="utf-8")
 

@@ -9,8 +9,12 @@ store knows to hold these very bytes already is not made again.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
+import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +61,21 @@ def preview_key(fingerprint: str) -> str:
     return f"preview {fingerprint}"
 
 
+@contextmanager
+def _making(target: Path) -> Iterator[None]:
+    """A failure while a file is made is told as a failure to write its target (not as one
+    of a scratch file or of SQLite's: a full disk is a full disk)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise OSError(errno.EIO, f"cannot write it ({exc})", str(target)) from exc
+    except OSError as exc:
+        if exc.filename is not None and str(exc.filename) == str(target):
+            raise
+        reason = exc.strerror or str(exc)
+        raise OSError(exc.errno or errno.EIO, reason, str(target)) from exc
+
+
 def _check_target(path: Path) -> None:
     """A target that cannot be replaced by a file fails now, before anything is renamed."""
     if path.is_dir() and not path.is_symlink():
@@ -73,6 +92,8 @@ def write_outputs(
 ) -> Written:
     fingerprint = package_fingerprint(package)
     out = targets.package.parent
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "is not a folder", str(out))
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_scratch(out)
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=out) as scratch_name:
@@ -81,7 +102,8 @@ def write_outputs(
         if not is_current(store, targets.package, fingerprint):
             _check_target(targets.package)
             progress.stage("writing the package")
-            new_package = write_package_file(package, scratch, targets.package.name)
+            with _making(targets.package):
+                new_package = write_package_file(package, scratch, targets.package.name)
         page: Path | None = None
         cards = 0
         if targets.preview is not None and (
@@ -90,9 +112,10 @@ def write_outputs(
         ):
             _check_target(targets.preview)
             progress.stage("the preview")
-            html, cards = preview_page(new_package or targets.package, deck_name)
-            page = scratch / targets.preview.name
-            page.write_bytes(html.encode("utf-8"))  # bytes: no newline translation on any OS
+            with _making(targets.preview):
+                html, cards = preview_page(new_package or targets.package, deck_name)
+                page = scratch / targets.preview.name
+                page.write_bytes(html.encode("utf-8"))  # bytes: no newline translation
         elif targets.preview is not None:
             cards = min(sum(len(note.cards) for note in package.notes), MAX_PREVIEW_CARDS)
         progress.clear()

@@ -338,3 +338,29 @@ def test_subdeck_spellings_that_differ_only_in_case_become_one(in_tmp: Path, cap
         "content/b.md:4: warning: subdeck 'keras' is written 'Keras' elsewhere"
         in capsys.readouterr().err
     )
+
+
+def test_an_escaped_colon_keeps_a_cloze_whole(in_tmp: Path) -> None:
+    """`\\:` inside a cloze is a colon, not the start of a hint: `std::vector` hides whole."""
+    write(in_tmp / "content" / "a.md", (
+        "## Containers {.cloze}\n\n`{{c1::std\\::vector}}` holds items.\n\n"
+        "```cpp\n{{c2::std\\::map}}<int, int> m;\n```\n"
+    ))  # fmt: skip
+    assert build("--no-preview") == 0
+    col = Collection(str(in_tmp / "c.anki2"))
+    try:
+        col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(in_tmp / PACKAGE), options=ImportAnkiPackageOptions()
+            )
+        )
+        cards = {card.ord: card for card in col.get_note(col.find_notes("")[0]).cards()}
+        first, second = cards[0], cards[1]
+        assert "std::vector" not in visible(first.question()) and "[...]" in visible(
+            first.question()
+        )
+        assert "std::vector" in visible(first.answer())
+        assert "std::map" not in visible(second.question())
+        assert "std::map" in visible(second.answer()).replace(" ", "")
+    finally:
+        col.close()

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from deckbuilder.ledger_file import _read_as_written, dumps, read_ledger
 
 from .conftest import build, write
@@ -66,3 +68,82 @@ def test_a_damaged_ledger_is_a_located_error_not_a_traceback(in_tmp: Path, capsy
         err = capsys.readouterr().err
         assert re.search(r"^content/ledger\.json(:\d+)?: error: cannot use the ledger", err, re.M)
         assert "Traceback" not in err
+
+
+def _edited(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda t: re.sub(r'"guid": "[^"]*"', '"guid": null', t, count=1),
+            "content/ledger.json:7: error: cannot use the ledger: a note's 'guid' must be text",
+        ),
+        (
+            lambda t: re.sub(r'"question": "(?:[^"\\]|\\.)*"', '"question": 42', t, count=1),
+            "content/ledger.json:7: error: cannot use the ledger: a note's 'question' must be text",
+        ),
+        (
+            lambda t: re.sub(r'"tags": \[[^\]]*\]', '"tags": "oops"', t, count=1),
+            "a note's 'tags' must be a list of text",
+        ),
+        (
+            lambda t: re.sub(r'"created": \d+', '"created": "yesterday"', t, count=1),
+            "a note's 'created' must be whole seconds",
+        ),
+        (
+            lambda t: re.sub(r'"created": \d+', '"created": true', t, count=1),
+            "a note's 'created' must be whole seconds",
+        ),
+        (
+            lambda t: re.sub(r'"kind": "qa"', '"kind": "essay"', t, count=1),
+            "unknown note kind 'essay'",
+        ),
+        (
+            lambda t: re.sub(r'"tags": \[', '"tags": ' + "[" * 5000, t, count=1),
+            "content/ledger.json",
+        ),
+        (
+            lambda t: t.replace('"deck": ""', '"deck": "", "extra": 1', 1),
+            "a note entry has the wrong fields",
+        ),
+    ],
+    ids=[
+        "null-guid",
+        "number-question",
+        "text-tags",
+        "text-time",
+        "bool-time",
+        "unknown-kind",
+        "deep",
+        "extra-field",
+    ],
+)
+def test_hand_edited_values_of_the_wrong_type_are_located_errors(
+    in_tmp: Path, capsys, edit, expected: str
+) -> None:
+    _deck(in_tmp)
+    ledger = in_tmp / LEDGER
+    ledger.write_text(edit(ledger.read_text(encoding="utf-8")), encoding="utf-8")
+    capsys.readouterr()
+    assert build("--no-preview") == 1
+    err = capsys.readouterr().err
+    assert expected in err and "cannot use the ledger" in err, err
+    assert "Traceback" not in err
+
+
+def test_a_broken_line_is_reported_at_its_own_line(in_tmp: Path, capsys) -> None:
+    _deck(in_tmp)
+    ledger = in_tmp / LEDGER
+    lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[7] = lines[7].replace('"key": ', '"key" ', 1)  # the third note's line
+    ledger.write_text("".join(lines), encoding="utf-8")
+    capsys.readouterr()
+    assert build("--no-preview") == 1
+    assert (
+        "content/ledger.json:8: error: cannot use the ledger: not valid JSON"
+        in capsys.readouterr().err
+    )

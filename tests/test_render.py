@@ -143,6 +143,8 @@ def test_question_renders_inline_markdown(tmp_path: Path) -> None:
     ],
 )
 def test_raw_html_is_sanitised(hostile: str, tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "x.png").write_bytes(b"\x89PNG")  # raw images must exist now
     html = _answer(f"Before\n\n{hostile}\n\nAfter", tmp_path)
     parsed = _tags(html)
     names = {t for t, _ in parsed.tags}
@@ -213,3 +215,41 @@ def test_a_note_cannot_forge_a_code_slot(forged: str, tmp_path: Path) -> None:
     assert 'title="<' not in html and html.count("<pre") <= 1
     if result.note is not None:
         assert html.count('<pre class="highlight">') == 1
+
+
+def test_a_raw_html_image_is_packaged_like_a_markdown_one(tmp_path: Path) -> None:
+    (tmp_path / "content" / "img").mkdir(parents=True)
+    (tmp_path / "content" / "img" / "plot.png").write_bytes(b"\x89PNG plot")
+    source = '<img src="img/plot.png" alt="p">\n\n<!-- <img src="gone.png"> -->\n\nInline <img src=img/plot.png>.'
+    result = render_note(_note(source, tmp_path), tmp_path / "content")
+    assert result.note is not None, result.diagnostics
+    (media,) = result.note.media
+    assert (
+        result.note.answer.count(f'src="{media.name}"') == 2
+    )  # both, and the commented one is not asked for
+
+
+@pytest.mark.parametrize(
+    ("tag", "message"),
+    [
+        ('<img src="missing.png">', "raw HTML image not found: missing.png"),
+        (
+            '<img src="https://evil.example/track.png">',
+            "raw HTML image 'https://evil.example/track.png' is not a local file",
+        ),
+        ('<img src="//evil.example/track.png">', "is not a local file"),
+        ('<img src="data:image/png;base64,iVBORw0KGgo=">', "is not a local file"),
+        ('<img src="javascript:alert(26)">', "is not a local file"),
+        ('<image src="http://evil.example/e.png">', "is not a local file"),
+        ('<img src="0123456789abcdef.png">', "raw HTML image not found"),
+        ('<img src="../outside.png">', "leaves the content folder"),
+    ],
+)
+def test_a_raw_html_image_that_cannot_be_packaged_is_a_located_error(
+    tmp_path: Path, tag: str, message: str
+) -> None:
+    note = _note(f"Before\n\n{tag}\n", tmp_path)
+    result = render_note(note, tmp_path / "content")
+    assert result.note is None
+    assert [(d.line, d.severity) for d in result.diagnostics] == [(note.answer_line + 2, "error")]
+    assert message in result.diagnostics[0].message

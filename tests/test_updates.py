@@ -178,7 +178,7 @@ def test_edits_reach_anki_and_review_history_survives(in_tmp: Path, at, capsys) 
 
     col = Collection(str(in_tmp / "desktop.anki2"))
     try:
-        found = [col.get_note(n).guid for n in col.find_notes("tag:removed")]
+        found = [col.get_note(n).guid for n in col.find_notes("tag:build-deck::removed")]
     finally:
         col.close()
     assert found == [removed_guid]
@@ -194,8 +194,8 @@ def test_first_import_gets_no_removed_note_to_study(in_tmp: Path, at) -> None:
     try:
         _import(col, in_tmp / DECK)
         assert len(col.find_cards("")) == 5
-        assert len(col.find_cards("tag:removed")) == 0
-        assert len(col.find_notes("tag:removed")) == 1
+        assert len(col.find_cards("tag:build-deck::removed")) == 0
+        assert len(col.find_notes("tag:build-deck::removed")) == 1
     finally:
         col.close()
 

@@ -133,10 +133,12 @@ def test_a_note_that_changes_kind_becomes_a_new_note_and_the_build_says_so(
         assert "1 new, 0 changed, 0 unchanged, 0 reworded/moved, 1 removed" in said
         assert (
             "new kind: content/a.md:1: was a cloze note, now a Q&A note; Anki keeps a note's "
-            "kind, so it is a new note and the cloze note is tagged 'removed'"
+            "kind, so it is a new note and the cloze note is tagged 'build-deck::removed'"
         ) in said
         after = _state(desk.col)
-        assert [desk.col.get_note(n).guid for n in desk.col.find_notes("tag:removed")] == [old]
+        assert [
+            desk.col.get_note(n).guid for n in desk.col.find_notes("tag:build-deck::removed")
+        ] == [old]
         new = _guid(desk.col, '"Question:Activations"')
     assert new != old
     assert {key: after[key] for key in desk.before} == desk.before  # old cards keep history

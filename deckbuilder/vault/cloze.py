@@ -22,13 +22,17 @@ from .settings import VaultSettings
 class Clozed:
     pieces: tuple[Piece, ...]
     count: int  # deletions, the number of sibling cards
-    awkward: tuple[tuple[int, str], ...]  # (line, deletion) Anki would read differently
+
+
+def _escaped(deletion: str) -> str:
+    """The deletion as a cloze's text: `::` and `}` in it are text, not a hint or the end
+    (the escapes of deckbuilder/cloze.py)."""
+    return deletion.replace(":", "\\:").replace("{", "\\{").replace("}", "\\}")
 
 
 def clozes(pieces: Sequence[Piece], pattern: re.Pattern[str]) -> Clozed:
     """Every deletion in `pieces` as `{{cN::...}}`, numbered in order of position."""
     out: list[Piece] = []
-    awkward: list[tuple[int, str]] = []
     count = 0
     for piece in pieces:
         if piece.protected:
@@ -39,12 +43,10 @@ def clozes(pieces: Sequence[Piece], pattern: re.Pattern[str]) -> Clozed:
             group = next(g for g in range(1, (pattern.groups or 0) + 1) if match.group(g))
             deletion = text[match.start(group) : match.end(group)]
             count += 1
-            parts += [text[done : match.start()], f"{{{{c{count}::{deletion}}}}}"]
+            parts += [text[done : match.start()], f"{{{{c{count}::{_escaped(deletion)}}}}}"]
             done = match.end()
-            if "::" in deletion or "}}" in deletion:
-                awkward.append((piece.number, deletion))
         out.append(Piece(piece.number, "".join(parts) + text[done:]))
-    return Clozed(tuple(out), count, tuple(awkward))
+    return Clozed(tuple(out), count)
 
 
 def enabled(settings: VaultSettings) -> bool:

@@ -64,7 +64,8 @@ class VaultIndex:
         for folder, subfolders, names in os.walk(root):
             subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
             found.extend(Path(folder) / name for name in sorted(names) if not name.startswith("."))
-        return cls(root, found)
+        # Absolute, so each is read as a path below the root and not as one relative to it.
+        return cls(root, [Path(os.path.abspath(path)) for path in found])
 
     def vault_path(self, path: Path) -> str | None:
         """`path` as a vault path (`Notes/IEEE754.md`), None when it is outside the vault."""

@@ -257,12 +257,6 @@ def _cloze_card(
     pattern = cloze_pattern(note.settings)
     assert pattern is not None  # the grammar found a cloze, so some delimiter is on
     clozed = clozes(front, pattern)
-    for line, deletion in clozed.awkward:
-        note.warn(
-            line,
-            f"cloze deletion {deletion!r} holds `::` or `}}}}`, "
-            "which Anki reads as a hint or as the deletion's end",
-        )
     text = _markdown(note.converter, clozed.pieces)
     if not clozed.count or not text:
         return None
