@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from .assemble import REMOVED_TAG, NoteFields, assemble, note_fields
@@ -19,7 +20,7 @@ from .diagnostics import Diagnostic, error, warning
 from .discover import SourceFile, display_path, read_sources
 from .identity import duplicate_keys
 from .ledger import Ledger, Report, reconcile
-from .ledger_file import read_ledger, same_text
+from .ledger_file import read_ledger_as_written, same_text
 from .ledger_merge import resolve
 from .lint import lint_notes
 from .notetype import load_note_types
@@ -180,17 +181,23 @@ def _read_and_render(request: BuildRequest, stages: Stages, progress: Progress) 
         problems.extend(lint_notes(ready))
     problems.extend(_deck_spellings(ready))
     fields: list[NoteFields] = []
+    make = partial(note_fields, content_dir=content_dir)
     for result in stages.render(ready, content_dir):
         problems.extend(result.diagnostics)
         if result.note is not None:
-            fields.append(note_fields(result.note, content_dir))
+            memory = stages.memory
+            fields.append(
+                make(result.note) if memory is None else memory.note_fields(result.note, make)
+            )
+    if stages.memory is not None:
+        stages.memory.keep_only([item.rendered for item in fields])
     return _Content(fingerprint, problems, fields)
 
 
-def _ledger_changed(path: Path, new: Ledger, old: Ledger) -> bool:
-    # Ledgers that differ as values differ as text (it writes every field): writing out
-    # 100,000 entries twice to see it again is needed only when they are equal.
-    return not path.exists() or new != old or not same_text(new, old)
+def _ledger_changed(path: Path, new: Ledger, old: Ledger, canonical: bool) -> bool:
+    # Ledgers that differ as values differ as text (it writes every field); equal ones are
+    # the same text when the file was read as written, and must be compared otherwise.
+    return not path.exists() or new != old or (not canonical and not same_text(new, old))
 
 
 def plan_build(
@@ -205,7 +212,11 @@ def plan_build(
     note_types = load_note_types(request.templates_dir, request.config.namespace)
     if isinstance(note_types, list):
         problems.extend(note_types)
-    ledger = read_ledger(request.ledger_file, request.config.namespace)
+    remembered = stages.memory.ledger_of(request.ledger_file) if stages.memory else None
+    ledger, canonical = (
+        (remembered, True) if remembered is not None
+        else read_ledger_as_written(request.ledger_file, request.config.namespace)
+    )  # fmt: skip
     if isinstance(ledger, Diagnostic):
         problems.append(ledger)
     problems.extend(_lost_ledger(request))
@@ -223,7 +234,7 @@ def plan_build(
     merged = replace(ledger, entries=resolved.entries)
     reconciled = reconcile(merged, current, hashes, request.now, request.config.name)
     package = assemble(content.notes, reconciled, note_types, request.config)
-    changed = _ledger_changed(request.ledger_file, reconciled.ledger, ledger)
+    changed = _ledger_changed(request.ledger_file, reconciled.ledger, ledger, canonical)
     inputs = inputs_hash(request, content.sources, note_types)
     return BuildPlan(package, diagnostics, reconciled.ledger, changed, reconciled.report, inputs,
                      repeatable=not resolved.messages)  # fmt: skip

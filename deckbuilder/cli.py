@@ -19,6 +19,7 @@ from .build import BuildPlan, BuildRequest, package_file_name, plan_build
 from .config import DeckConfig, load_config
 from .diagnostics import Diagnostic
 from .discover import display_path
+from .memory import Memory
 from .messages import change_lines, summary_line
 from .preview import PREVIEW_NAME
 from .progress import Progress
@@ -108,6 +109,18 @@ def _arguments() -> argparse.ArgumentParser:
     )
     option("--no-cache", action="store_true", help="neither read nor write a cache")
     option("--traceback", action="store_true", help="show where an unexpected failure happened")
+    option(
+        "--watch",
+        action="store_true",
+        help="build, serve the preview on 127.0.0.1, and build again on every save",
+    )
+    option(
+        "--port",
+        type=int,
+        default=8765,
+        metavar="N",
+        help="the preview's port with --watch (default 8765; another if it is taken)",
+    )
     return parser  # fmt: skip
 
 
@@ -128,8 +141,13 @@ def _now() -> int | Diagnostic:
     return int(epoch)
 
 
+_HEARD: list[list[str]] = []  # with --watch: what the build being run said, for its page
+
+
 def _say(line: str) -> None:
     print(line, file=sys.stderr)
+    for heard in _HEARD:
+        heard.append(line)
 
 
 def _report(diagnostics: Sequence[Diagnostic], strict: bool) -> int:
@@ -183,15 +201,16 @@ def _can_replay(run: _Run, store: Store) -> Replay | None:
     return replay
 
 
-def _build(run: _Run, store: Store) -> int:
+def _build(run: _Run, store: Store, memory: Memory | None = None) -> int:
     args = run.args
-    if not args.check:  # a check lints, which replaying would skip
+    if not args.check and memory is None:  # a check lints, which replaying would skip
         replay = _can_replay(run, store)
         if replay is not None:
             return _replayed(run, replay)
     progress = Progress()
     with Workers() as workers:
-        plan = plan_build(run.request, make_stages(store, workers, progress), progress)
+        stages = make_stages(store, workers, progress, memory)
+        plan = plan_build(run.request, stages, progress)
     progress.clear()
     store.save()  # even a failed build keeps what it rendered: the fix rebuilds fast
     errors = _report(plan.diagnostics, args.strict)
@@ -210,7 +229,10 @@ def _build(run: _Run, store: Store) -> int:
         _say(summary_line("check passed", *counts, len(plan.diagnostics)))
         return EXIT_OK
     ledger = plan.ledger if plan.ledger_changed else None
-    written = write_outputs(plan.package, ledger, run.targets, store, run.config.name, progress)
+    written = write_outputs(plan.package, ledger, run.targets, store, run.config.name, progress,
+                            stored=memory is not None)  # fmt: skip
+    if memory is not None:
+        memory.wrote_ledger(run.targets.ledger, plan.ledger)
     if run.targets.preview is not None:
         shown = display_path(run.targets.preview)
         _say(f"wrote {shown}: {written.preview_cards} cards" if written.preview
@@ -290,9 +312,41 @@ def _run(args: argparse.Namespace) -> int:
     if store.refused is not None:
         _say(f"{display_path(args.cache)}: note: not used as a cache: {store.refused}")
     try:
-        return _build(run, store)
+        return _watch(run, store) if args.watch else _build(run, store)
     finally:
         store.close()
+
+
+def _watch(run: _Run, store: Store) -> int:
+    """`--watch`: every save builds again in this process (see watch.py)."""
+    from .watch import watch_loop
+
+    memory = Memory()
+    content = run.request.content_dir.resolve()
+
+    def build_again(changed: set[Path]) -> tuple[bool, list[str]]:
+        if any(content in path.resolve().parents and path.suffix != ".md" for path in changed):
+            memory.forget_renders()  # an image changed: renders that show one may differ
+        heard: list[str] = []
+        _HEARD.append(heard)
+        try:
+            code = _build(run, store, memory)
+        except OSError as exc:  # the environment failed this build: said, and the watch goes on
+            _say(f"{_where(exc)}: error: {exc.strerror or exc}")
+            code = EXIT_ENVIRONMENT
+        finally:
+            _HEARD.remove(heard)
+        problems = [
+            line for line in heard if ": error: " in line or line.startswith("build failed")
+        ]
+        return code == EXIT_OK, problems
+
+    args = run.args
+    config = [args.config or Path("pyproject.toml")]
+    paths = [run.request.content_dir, run.request.templates_dir, *config]
+    ignored = [args.out, args.cache, run.targets.ledger]
+    page = run.targets.preview or args.out / PREVIEW_NAME
+    return watch_loop(build_again, page, args.port, paths, ignored)
 
 
 def _where(exc: OSError) -> str:

@@ -23,6 +23,7 @@ from .diagnostics import Diagnostic, error
 from .discover import display_path
 from .kinds import KINDS, QA
 from .ledger import Entry, Ledger, NoteTypeState
+from .reuse import Reuse
 
 FORMAT = 2
 FORMATS = (1, 2)
@@ -43,6 +44,15 @@ class LedgerError(ValueError):
         self.line = line
 
 
+def _row(entry: Entry) -> str:
+    values: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+    values["tags"] = list(entry.tags)
+    return json.dumps(values, ensure_ascii=False, separators=(", ", ": "))
+
+
+_ROWS: Reuse[Entry, str] = Reuse()  # an unchanged note's entry is the very same object
+
+
 def text_parts(ledger: Ledger) -> Iterator[str]:
     """The ledger's text in pieces, a note at a time: written and hashed without ever being
     one string (100,000 notes are 35 MB of text)."""
@@ -57,10 +67,9 @@ def text_parts(ledger: Ledger) -> Iterator[str]:
         '  "notes": [\n'
     )
     for index, entry in enumerate(ledger.entries):
-        values: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
-        values["tags"] = list(entry.tags)
-        row = json.dumps(values, ensure_ascii=False, separators=(", ", ": "))
+        row = _ROWS.get(entry, _row)
         yield f",\n    {row}" if index else f"    {row}"
+    _ROWS.done()
     yield "\n  ]\n}\n" if ledger.entries else "  ]\n}\n"
 
 
@@ -199,21 +208,29 @@ def _read_as_written(handle: TextIO, namespace: str) -> Ledger | None:
 
 
 def read_ledger(path: Path, namespace: str) -> Ledger | Diagnostic:
+    return read_ledger_as_written(path, namespace)[0]
+
+
+def read_ledger_as_written(path: Path, namespace: str) -> tuple[Ledger | Diagnostic, bool]:
+    """The ledger, and whether its file is laid out exactly as this tool writes it (then a
+    ledger equal to it is that very text, and need not be written out to be compared)."""
     if not path.exists():
-        return Ledger(namespace=namespace)
+        return Ledger(namespace=namespace), False
     display = display_path(path)
     if not path.is_file():  # a FIFO would block the build forever, a folder fail later
-        return error(display, None, "cannot use the ledger: not a regular file")
+        return error(display, None, "cannot use the ledger: not a regular file"), False
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             ledger = _read_as_written(handle, namespace)
-        return ledger if ledger is not None else loads(path.read_text(encoding="utf-8"), namespace)
+        if ledger is not None:
+            return ledger, True
+        return loads(path.read_text(encoding="utf-8"), namespace), False
     except LedgerError as exc:
-        return error(display, exc.line, f"cannot use the ledger: {exc}")
+        return error(display, exc.line, f"cannot use the ledger: {exc}"), False
     except RecursionError:
-        return error(display, None, "cannot use the ledger: it nests too deeply")
+        return error(display, None, "cannot use the ledger: it nests too deeply"), False
     except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
-        return error(display, None, f"cannot use the ledger: {exc}")
+        return error(display, None, f"cannot use the ledger: {exc}"), False
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -167,26 +167,26 @@ def _date_note_types(cursor: sqlite3.Cursor, package: Package) -> None:
     cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
 
 
-def _zip_entry(name: str) -> zipfile.ZipInfo:
+def _zip_entry(name: str, stored: bool = False) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     return info
 
 
-def _write_entry(archive: zipfile.ZipFile, name: str, source: Path) -> None:
+def _write_entry(archive: zipfile.ZipFile, name: str, source: Path, stored: bool) -> None:
     """As `writestr(name, source.read_bytes())` writes it, byte for byte, without holding the
     whole file in memory (the collection of a large deck is hundreds of megabytes)."""
-    info = _zip_entry(name)
+    info = _zip_entry(name, stored)
     info.file_size = source.stat().st_size  # what writestr sets: the same header
     with archive.open(info, "w") as entry, source.open("rb") as data:
         shutil.copyfileobj(data, entry, 1 << 20)
 
 
-def _write_zip(package: Package, db_path: Path, target: Path) -> None:
+def _write_zip(package: Package, db_path: Path, target: Path, stored: bool) -> None:
     media: Sequence[PackageMedia] = sorted(package.media, key=lambda m: m.name)
     with zipfile.ZipFile(target, "w") as archive:
-        _write_entry(archive, "collection.anki2", db_path)
+        _write_entry(archive, "collection.anki2", db_path, stored)
         index = {str(i): item.name for i, item in enumerate(media)}
         archive.writestr(_zip_entry("media"), json.dumps(index, sort_keys=True))
         for i, item in enumerate(media):
@@ -204,12 +204,16 @@ def remove_stale_scratch(folder: Path) -> None:
                 shutil.rmtree(scratch, ignore_errors=True)
 
 
-def write_package_file(package: Package, scratch: Path, name: str) -> Path:
-    """Write the .apkg into the scratch folder `scratch`; the caller renames it into place."""
+def write_package_file(package: Package, scratch: Path, name: str, stored: bool = False) -> Path:
+    """Write the .apkg into the scratch folder `scratch`; the caller renames it into place.
+
+    `stored`: the collection goes into the zip uncompressed (much faster, several times
+    larger; Anki reads both).
+    """
     db_path = scratch / "collection.anki2"
     _write_collection(package, db_path)
     target = scratch / name
-    _write_zip(package, db_path, target)
+    _write_zip(package, db_path, target, stored)
     db_path.unlink()
     with open(target, "rb") as handle:
         os.fsync(handle.fileno())

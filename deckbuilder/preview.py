@@ -14,13 +14,14 @@ import base64
 import json
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, partial
 from html import escape
 from pathlib import Path
 from typing import IO
 
 from .kinds import KINDS
 from .package import Package, PackageNote
+from .reuse import Reuse
 
 PREVIEW_NAME = "preview.html"
 PREVIEW_IMAGE_BYTES = 2_000_000  # larger images are left out of the page (they are in the package)
@@ -109,6 +110,21 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
+def _entry(note: PackageNote, fields_of: dict[int, tuple[str, ...]], _: object) -> str:
+    fields = fields_of[note.note_type_id]
+    return _json({
+        "t": str(note.note_type_id), "f": list(note.fields), "g": list(note.tags),
+        "s": _plain(dict(zip(fields, note.fields, strict=True)).get("Source", "")),
+        "h": _title(note, fields),
+    })  # fmt: skip
+
+
+# A note's row, by its fields tuple: the same tuple (a watching build keeps it) is the same
+# note, since its fields hold its source and key, and a note's tags and type follow from those.
+_ENTRIES: Reuse[tuple[str, ...], str] = Reuse()
+_ORDERS: Reuse[tuple[str, ...], tuple[str, int]] = Reuse()
+
+
 def _data(package: Package) -> Iterator[str]:
     """The page's data as JSON, in pieces: a large deck's never is one string."""
     css: list[str] = []
@@ -127,15 +143,16 @@ def _data(package: Package) -> Iterator[str]:
         }
     names = {item.note_type_id: tuple(t.name for t in item.note_type.templates)
              for item in package.note_types}  # fmt: skip
-    studied = sorted((note for note in package.notes if note.cards),
-                     key=lambda note: _order(note, fields_of[note.note_type_id]))  # fmt: skip
+
+    def order(note: PackageNote) -> tuple[str, int]:
+        return _ORDERS.get(note.fields, lambda _: _order(note, fields_of[note.note_type_id]))
+
+    studied = sorted((note for note in package.notes if note.cards), key=order)
+    _ORDERS.done()
     yield f'{{"css":{_json(css)},"types":{_json(types)},"notes":['
     for index, note in enumerate(studied):
-        fields = fields_of[note.note_type_id]
-        entry = {"t": str(note.note_type_id), "f": list(note.fields), "g": list(note.tags),
-                 "s": _plain(dict(zip(fields, note.fields, strict=True)).get("Source", "")),
-                 "h": _title(note, fields)}  # fmt: skip
-        yield ("," if index else "") + _json(entry)
+        yield ("," if index else "") + _ENTRIES.get(note.fields, partial(_entry, note, fields_of))
+    _ENTRIES.done()
     yield '],"cards":['
     first = True
     for index, note in enumerate(studied):

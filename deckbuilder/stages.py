@@ -25,6 +25,7 @@ from .diagnostics import Diagnostic
 from .discover import SourceFile
 from .fingerprint import file_digest, joined, key
 from .media import MediaFile
+from .memory import Memory
 from .parse import ParsedFile, SourceNote, parse_file
 from .progress import QUIET, Progress
 from .render import RenderedNote, RenderResult, render_note
@@ -49,6 +50,7 @@ RenderMany = Callable[[list[SourceNote], Path], Iterator[RenderResult]]
 class Stages:
     parse: ParseMany
     render: RenderMany
+    memory: Memory | None = None  # a watching build's objects from the build before
 
 
 def _text(value: object) -> str:
@@ -188,12 +190,16 @@ def _render_many(
         yield result
 
 
-def make_stages(store: Store | None, workers: Workers, progress: Progress = QUIET) -> Stages:
-    """The stages a build runs: cached in `store` (None: not at all), parallel in `workers`."""
-    return Stages(
-        parse=partial(_parse_many, store=store, workers=workers, progress=progress),
-        render=partial(_render_many, store=store, workers=workers, progress=progress),
-    )
+def make_stages(
+    store: Store | None, workers: Workers, progress: Progress = QUIET, memory: Memory | None = None
+) -> Stages:
+    """The stages a build runs: cached in `store` (None: not at all), parallel in `workers`,
+    and with `memory` (a watching build) first looked up in what the last build had."""
+    parse: ParseMany = partial(_parse_many, store=store, workers=workers, progress=progress)
+    render: RenderMany = partial(_render_many, store=store, workers=workers, progress=progress)
+    if memory is None:
+        return Stages(parse, render)
+    return Stages(memory.parse(parse), memory.render(render), memory)
 
 
 CACHE_TABLES = (PARSED, RENDERED)

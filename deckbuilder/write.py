@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import hashlib
 import os
 import sqlite3
 import tempfile
@@ -25,6 +26,7 @@ from .package import SCRATCH_PREFIX, Package, remove_stale_scratch, write_packag
 from .preview import card_count, write_preview
 from .progress import Progress
 from .replay import is_current, wrote
+from .reuse import Reuse
 from .store import Store
 
 
@@ -43,14 +45,29 @@ class Written:
     fingerprint: str
 
 
-def package_fingerprint(package: Package) -> str:
+def _fields_digest(fields: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for value in fields:
+        digest.update(b"%d:" % len(value) + value.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+_FIELDS: Reuse[tuple[str, ...], str] = Reuse()  # a watching build's unchanged notes' fields
+
+
+def package_fingerprint(package: Package, stored: bool = False) -> str:
     """Everything the .apkg is made from: the same fingerprint means the same bytes."""
-    fingerprint = Fingerprint("package")
+    fingerprint = Fingerprint("package", "stored" if stored else "deflated")
     for item in dataclasses.fields(package):
         if item.name not in ("notes", "media"):
             fingerprint.add(item.name, getattr(package, item.name))
     for note in package.notes:  # piece by piece: one repr of 100,000 notes would be huge
-        fingerprint.add(note)
+        cards = ",".join(f"{card.ord}:{card.card_id}" for card in note.cards)
+        digest = _FIELDS.get(note.fields, _fields_digest)
+        tags = " ".join(note.tags)
+        ids = f"{note.guid}\x1f{note.note_id}\x1f{note.note_type_id}\x1f{note.deck_id}"
+        fingerprint.add(f"{ids}\x1f{note.modified}\x1f{cards}\x1f{digest}\x1f{tags}")
+    _FIELDS.done()
     for media in package.media:  # the bytes, not just the name: they are what gets zipped
         fingerprint.add(media, file_digest(media.source))
     return fingerprint.hexdigest()
@@ -89,8 +106,9 @@ def write_outputs(
     store: Store,
     deck_name: str,
     progress: Progress,
+    stored: bool = False,  # the package's collection not compressed: `--watch`, for speed
 ) -> Written:
-    fingerprint = package_fingerprint(package)
+    fingerprint = package_fingerprint(package, stored)
     out = targets.package.parent
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "is not a folder", str(out))
@@ -103,7 +121,7 @@ def write_outputs(
             _check_target(targets.package)
             progress.stage("writing the package")
             with _making(targets.package):
-                new_package = write_package_file(package, scratch, targets.package.name)
+                new_package = write_package_file(package, scratch, targets.package.name, stored)
         page: Path | None = None
         cards = 0
         if targets.preview is not None and (
