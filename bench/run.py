@@ -2,11 +2,13 @@
 
     python bench/run.py [--sizes 1000,10000,100000] [--runs 3] [--no-tools] [--work DIR]
 
-For each size it times, as the median of --runs runs, every build as a child process of
-`build_deck.py --no-preview`: a cold build (no output, ledger or cache), a rebuild with no
-change, and a rebuild after editing one note; plus peak memory and notes per second. Then the
-floor (bench/floor.py) and the other tools (bench/tools.py) on the same notes. Prints Markdown
-tables and writes every number to WORK/results.json.
+For each size it times, as the median of --runs runs, the default command `build_deck.py`
+(package and preview) as a child process: a cold build (no output, ledger or cache), a rebuild
+with no change, and a rebuild after editing one note; then a cold build with --no-preview, an
+edit saved while `--watch` runs (until the package is written), and the preview page opening
+in Chromium (until its first card is drawn); plus peak memory. Then the floor (bench/floor.py)
+and the other tools (bench/tools.py) on the same notes. Prints Markdown tables and writes
+every number to WORK/results.json.
 """
 
 from __future__ import annotations
@@ -21,17 +23,19 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # bench/ is a folder of scripts, not a package
+import live
 import tools
 from measure import CommandFailed, Sample, median, run_timed
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-PREVIEW_NOTES = 1_000  # the preview is timed once, at this size (it is a separate feature)
+WATCH_UP_TO = 10_000  # `--watch` and the page are timed up to this size
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,10 @@ class Ours:
     no_change: Sample
     one_edit: Sample
     package_bytes: int
-    cold_with_preview: Sample | None
+    cold_no_preview: Sample
+    watch_edit: float | None  # seconds from the save to the package written
+    page_open: float | None  # seconds from opening the preview to its first card
+    preview_bytes: int
 
     @property
     def builds(self) -> tuple[Sample, Sample, Sample]:
@@ -90,6 +97,7 @@ class Workspace:
             corpus.write_corpus(notes, self.root / form, form)
         (self.root / "ours").rename(self.content)
         corpus.write_parts(notes, self.parts)
+        (self.root / "pyproject.toml").write_text("[tool.build-deck]\n", encoding="utf-8")
         return notes
 
     def build_command(self, preview: bool = False) -> list[str]:
@@ -131,23 +139,31 @@ def _edit_one_note(workspace: Workspace, run: int) -> Callable[[], None]:
     return lambda: target.write_text(original, encoding="utf-8")
 
 
-def measure_ours(workspace: Workspace, runs: int, with_preview: bool) -> Ours:
-    cold, same, edit = [], [], []
+def measure_ours(workspace: Workspace, runs: int, live_too: bool) -> Ours:
+    cold, same, edit, bare = [], [], [], []
     for run in range(runs):
         workspace.reset()
-        cold.append(workspace.build())
-        same.append(workspace.build())
+        cold.append(workspace.build(preview=True))
+        same.append(workspace.build(preview=True))
         undo = _edit_one_note(workspace, run)
         try:
-            edit.append(workspace.build())
+            edit.append(workspace.build(preview=True))
         finally:
             undo()
     size = tools.package_bytes(workspace.out)
-    preview = None
-    if with_preview:
+    page = workspace.out / "preview.html"
+    preview_size = page.stat().st_size
+    opened = live.preview_open(page, runs) if live_too else None
+    for _ in range(runs):
         workspace.reset()
-        preview = workspace.build(preview=True)
-    return Ours(workspace.count, median(cold), median(same), median(edit), size, preview)
+        bare.append(workspace.build())
+    watched = None
+    if live_too:
+        workspace.reset()
+        edit_one = partial(_edit_one_note, workspace)
+        watched = live.watch_edits(workspace.build_command(True), workspace.root, edit_one, runs)
+    return Ours(workspace.count, median(cold), median(same), median(edit), size, median(bare),
+                watched, opened, preview_size)  # fmt: skip
 
 
 # --- the floor and the other tools --------------------------------------------------------
@@ -205,41 +221,35 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _share(part: float | None, whole: float) -> str:
+    return "" if part is None else f"{_s(part)} ({part / whole:.0%})"
+
+
 def report(ours: list[Ours], floors: list[Floor], others: list[Other]) -> str:
-    parts = [
-        "### build-deck (median; memory: the worst of all builds and runs)",
-        table(
-            [
-                "notes",
-                "cold (CPU)",
-                "no change",
-                "one edit",
-                "peak RSS (largest process)",
-                "peak PSS (all processes)",
-                "notes/s (cold)",
-                "package",
-            ],
-            [
-                [
-                    f"{o.notes:,}",
-                    f"{_s(o.cold.seconds)} ({_s(o.cold.cpu_seconds)})",
-                    f"{_s(o.no_change.seconds)} ({o.no_change.seconds / o.cold.seconds:.0%})",
-                    f"{_s(o.one_edit.seconds)} ({o.one_edit.seconds / o.cold.seconds:.0%})",
-                    f"{max(b.maxrss_mb for b in o.builds):.0f} MB",
-                    f"{max(b.total_mb for b in o.builds):.0f} MB",
-                    f"{o.notes / o.cold.seconds:,.0f}",
-                    _kb(o.package_bytes),
-                ]
-                for o in ours
-            ],
-        ),
+    header = ["notes", "cold (CPU)", "no change", "one edit", "--watch: one edit",
+              "cold, --no-preview", "preview opens", "peak RSS", "peak PSS", "package",
+              "preview"]  # fmt: skip
+    rows = [
+        [
+            f"{o.notes:,}",
+            f"{_s(o.cold.seconds)} ({_s(o.cold.cpu_seconds)})",
+            _share(o.no_change.seconds, o.cold.seconds),
+            _share(o.one_edit.seconds, o.cold.seconds),
+            _share(o.watch_edit, o.cold.seconds),
+            _s(o.cold_no_preview.seconds),
+            "" if o.page_open is None else _s(o.page_open),
+            f"{max(b.maxrss_mb for b in (*o.builds, o.cold_no_preview)):.0f} MB",
+            f"{max(b.total_mb for b in (*o.builds, o.cold_no_preview)):.0f} MB",
+            _kb(o.package_bytes),
+            _kb(o.preview_bytes),
+        ]
+        for o in ours
     ]
-    previews = [o for o in ours if o.cold_with_preview]
-    for o in previews:
-        assert o.cold_with_preview is not None
-        parts.append(
-            f"\ncold build with the preview, {o.notes:,} notes: {_s(o.cold_with_preview.seconds)}"
-        )
+    parts = [
+        "### build-deck: the default command, package and preview (median; percentages of the "
+        "cold build; memory: the worst build)",
+        table(header, rows),
+    ]
     if floors:
         by_size = {o.notes: o for o in ours}
         parts += [
@@ -251,7 +261,7 @@ def report(ours: list[Ours], floors: list[Floor], others: list[Other]) -> str:
                     "Pygments alone",
                     "genanki write",
                     "floor (md-it + Pygments + genanki)",
-                    "our cold build / floor",
+                    "our cold --no-preview / floor",
                 ],
                 [
                     [
@@ -260,7 +270,7 @@ def report(ours: list[Ours], floors: list[Floor], others: list[Other]) -> str:
                         _s(f.pygments),
                         _s(f.genanki),
                         _s(f.total),
-                        f"{by_size[f.notes].cold.seconds / f.total:.2f}x",
+                        f"{by_size[f.notes].cold_no_preview.seconds / f.total:.2f}x",
                     ]
                     for f in floors
                 ],
@@ -341,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workspace = Workspace(work / str(count), count, args.project.resolve())
         workspace.create()
         print(f"{count:,} notes: build-deck ...", file=sys.stderr, flush=True)
-        ours.append(measure_ours(workspace, args.runs, with_preview=count == PREVIEW_NOTES))
+        ours.append(measure_ours(workspace, args.runs, live_too=count <= WATCH_UP_TO))
         if not args.no_floor:
             print(f"{count:,} notes: floor ...", file=sys.stderr, flush=True)
             floors.append(measure_floor(workspace, args.runs))

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from .config import DeckConfig
 from .decks import full_name, with_parents
+from .fingerprint import content_hash
 from .identity import card_ids, note_ids, stable_id
 from .kinds import KINDS, NoteParts
-from .ledger import CurrentNote, Entry, Reconciled, content_hash, removal_notice
+from .ledger import CurrentNote, Entry, Reconciled, removal_notice
 from .notetype import NoteType
 from .package import (
     Package,

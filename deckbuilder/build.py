@@ -7,7 +7,6 @@ without a cache: the plan is the same either way.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -25,26 +24,13 @@ from .ledger_merge import resolve
 from .lint import lint_notes
 from .notetype import load_note_types
 from .package import Package
-from .parse import ParsedFile, SourceNote, is_ready, slug
+from .parse import ParsedFile, SourceNote, is_ready
 from .progress import QUIET, Progress
 from .replay import inputs_hash, sources_fingerprint
+from .request import BuildRequest
 from .stages import Stages, make_stages
 from .vault.source import read_vault
 from .workers import Workers
-
-
-@dataclass(frozen=True, slots=True)
-class BuildRequest:
-    """Everything a build reads, and how: the same request gives the same plan."""
-
-    content_dir: Path
-    templates_dir: Path
-    ledger_file: Path
-    config: DeckConfig
-    now: int  # when this build happens, for dating what it changes
-    lint: bool = False  # add `--check`'s content advice (lint.py)
-    vault: bool = False  # the content folder is an Obsidian vault (vault/source.py)
-    package_file: Path | None = None  # where the package goes: it may tell of a lost ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +46,6 @@ class BuildPlan:
     # False when what it reports will not hold again (it repaired the ledger it read): a
     # later build with the same inputs must not replay this one's messages.
     repeatable: bool = True
-
-
-def package_file_name(config: DeckConfig) -> str:
-    """Named after the deck, short enough for any file system (a long name ends in a hash)."""
-    name = slug(config.name) or "deck"
-    if len(name.encode()) > 100:
-        digest = hashlib.sha256(config.name.encode()).hexdigest()[:8]
-        name = name.encode()[:80].decode("utf-8", "ignore") + "-" + digest
-    return f"{name}.apkg"
 
 
 def _lost_ledger(request: BuildRequest) -> list[Diagnostic]:

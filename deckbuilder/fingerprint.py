@@ -37,6 +37,11 @@ def key(*parts: str) -> bytes:
     return hashlib.sha256("\x1f".join((code_version(), *parts)).encode()).digest()
 
 
+def content_hash(*parts: str) -> str:
+    """A short hash of some text: what the ledger dates changes of."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
 def file_digest(path: Path) -> str | None:
     try:
         with open(path, "rb") as handle:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, error
 from .kinds import QA
-from .parse import SourceNote
+
+if TYPE_CHECKING:
+    from .parse import SourceNote
 
 # Anki's own GUID alphabet (base91 without quotes and backslash, as in anki/utils.py).
 _BASE91 = (

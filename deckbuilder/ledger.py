@@ -16,7 +16,6 @@ the new ledger with a report. Reading and writing the file are in ledger_file.py
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -24,10 +23,6 @@ from dataclasses import dataclass, field, replace
 from .identity import note_guid, note_identity
 
 Identity = tuple[str, str]  # (kind, key)
-
-
-def content_hash(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,8 +52,3 @@ def change_lines(report: Report, deck_name: str) -> list[str]:
             f"  {KINDS[kind].label} templates or CSS changed: the note type updates on import"
         )
     return lines
-
-
-def summary_line(target: str, notes: int, cards: int, tags: int, media: int, warnings: int) -> str:
-    extra = f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-    return f"{target}: {notes} notes, {cards} cards, {tags} tags, {media} media files{extra}"

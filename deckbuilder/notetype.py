@@ -7,9 +7,9 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, error
 from .discover import decode_source, display_path
+from .fingerprint import content_hash
 from .highlight import code_css
 from .kinds import KINDS, STYLE_FILE, template_files
-from .ledger import content_hash
 
 LIGHT_CODE_STYLE = "xcode"  # every token colour >= 4.5:1 on its background (WCAG AA)
 NIGHT_CODE_STYLE = "monokai"

@@ -30,6 +30,7 @@ from .headings import (
     split_heading,
 )
 from .kinds import CLOZE, KINDS
+from .request import slug, slug_tag
 from .unclosed import unclosed_blocks
 
 # A cloze marker as a person writes it (Anki's own reading); escaped with `\{` it is text.
@@ -101,16 +102,6 @@ def _commonmark() -> MarkdownIt:
 def block_parser() -> MarkdownIt:
     """Block structure only: inline Markdown (half the parsing time) stays unparsed text."""
     return _commonmark().disable("inline")
-
-
-def slug(text: str) -> str:
-    """A tag part: Anki tags cannot hold spaces, and `::` separates hierarchy levels."""
-    return re.sub(r"[^\w.+#-]+", "-", unicodedata.normalize("NFKC", text).casefold()).strip("-.")
-
-
-def slug_tag(tag: str) -> str:
-    """A front-matter tag, slugged part by part so `a::b c` stays hierarchical."""
-    return "::".join(part for part in (slug(p) for p in tag.split("::")) if part)
 
 
 def _structure(tokens: Sequence[Token]) -> tuple[list[_Heading], list[int]]:

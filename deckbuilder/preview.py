@@ -23,7 +23,6 @@ from .kinds import KINDS
 from .package import Package, PackageNote
 from .reuse import Reuse
 
-PREVIEW_NAME = "preview.html"
 PREVIEW_IMAGE_BYTES = 2_000_000  # larger images are left out of the page (they are in the package)
 
 # What Anki desktop puts on <body> (`card card1`, plus both night classes in night mode, the

@@ -21,15 +21,18 @@ from .diagnostics import Diagnostic
 from .discover import SourceFile, read_sources
 from .fingerprint import Fingerprint, file_digest
 from .notetype import NoteType, load_note_types
+from .obsidian import settings_digest
 from .store import Store, Table
-from .vault.source import settings_digest
 
 if TYPE_CHECKING:
-    from .build import BuildRequest
+    from .request import BuildRequest
 
 BUILDS = Table("builds", keep=20)  # one per content folder, output and ledger in use
 OUTPUTS = Table("outputs", keep=200)
-TABLES = (BUILDS, OUTPUTS)
+# The stages' tables too (stages.py fills them): every table of a build's store, made here so
+# that the store opens without loading the stages.
+PARSED, RENDERED = Table("parsed"), Table("rendered")
+STORE_TABLES = (PARSED, RENDERED, BUILDS, OUTPUTS)
 
 
 @dataclass(frozen=True, slots=True)

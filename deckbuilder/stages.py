@@ -29,7 +29,8 @@ from .memory import Memory
 from .parse import ParsedFile, SourceNote, parse_file
 from .progress import QUIET, Progress
 from .render import RenderedNote, RenderResult, render_note
-from .store import Store, Table
+from .replay import PARSED, RENDERED
+from .store import Store
 from .workers import Workers, ordered_map
 
 # Below these, starting worker processes costs more than it saves.
@@ -38,7 +39,6 @@ PARALLEL_PARSE_CHARS = 500_000  # about 500 notes of Markdown
 _RENDER_CHUNK = 50  # notes per task: big enough to amortise sending, small enough to balance
 _LINE_FIELDS = frozenset({"line", "detail_line", "answer_line"})
 
-PARSED, RENDERED = Table("parsed"), Table("rendered")
 CODEC = Codec(ParsedFile, SourceNote, Diagnostic, MediaFile)
 
 ParseMany = Callable[[Sequence[SourceFile]], Iterator[ParsedFile]]
@@ -200,6 +200,3 @@ def make_stages(
     if memory is None:
         return Stages(parse, render)
     return Stages(memory.parse(parse), memory.render(render), memory)
-
-
-CACHE_TABLES = (PARSED, RENDERED)

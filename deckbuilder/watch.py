@@ -177,7 +177,8 @@ def serve(page: Path, port: int) -> Server:
 
 
 def changes(paths: list[Path], ignored: list[Path]) -> Iterator[set[Path]]:
-    """The files changed, a save at a time, under `paths` (the outputs and cache excluded)."""
+    """The files changed, a save at a time, under `paths` (the outputs and cache excluded);
+    an empty set now and then while none change, the first once the watch is on."""
     import watchfiles
 
     skip = [path.resolve() for path in ignored]
@@ -189,7 +190,9 @@ def changes(paths: list[Path], ignored: list[Path]) -> Iterator[set[Path]]:
         return not any(part.startswith(".") and part != ".obsidian" for part in path.parts[-3:])
 
     existing = [str(path) for path in paths if path.exists()]
-    for batch in watchfiles.watch(*existing, watch_filter=wanted, debounce=50, step=20):
+    watching = watchfiles.watch(*existing, watch_filter=wanted, debounce=50, step=20,
+                                rust_timeout=200, yield_on_timeout=True)  # fmt: skip
+    for batch in watching:
         yield {Path(name) for _, name in batch}
 
 
@@ -205,11 +208,16 @@ def watch_loop(
     server = serve(page, port)
     server.broadcast.publish(ok, messages)
     shown = ", ".join(display_path(path) for path in paths if path.exists())
-    print(f"watching {shown}: preview at {server.url} (Ctrl-C to stop)", file=sys.stderr)
+    told = False
     try:
         for changed in changes(paths, ignored):
-            ok, messages = build(changed)
-            server.broadcast.publish(ok, messages)
+            if not told:  # said once saves are seen: one made from now on is built
+                print(f"watching {shown}: preview at {server.url} (Ctrl-C to stop)",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                told = True
+            if changed:
+                ok, messages = build(changed)
+                server.broadcast.publish(ok, messages)
     except KeyboardInterrupt:
         pass
     finally:

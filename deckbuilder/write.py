@@ -26,15 +26,9 @@ from .package import SCRATCH_PREFIX, Package, remove_stale_scratch, write_packag
 from .preview import card_count, write_preview
 from .progress import Progress
 from .replay import is_current, wrote
+from .request import Targets, preview_key
 from .reuse import Reuse
 from .store import Store
-
-
-@dataclass(frozen=True, slots=True)
-class Targets:
-    package: Path
-    ledger: Path
-    preview: Path | None  # None: no preview
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +65,6 @@ def package_fingerprint(package: Package, stored: bool = False) -> str:
     for media in package.media:  # the bytes, not just the name: they are what gets zipped
         fingerprint.add(media, file_digest(media.source))
     return fingerprint.hexdigest()
-
-
-def preview_key(fingerprint: str) -> str:
-    """What the preview of the package with this fingerprint is recorded under."""
-    return f"preview {fingerprint}"
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deckbuilder import cli as cli_module
+from deckbuilder import command as command_module
 from deckbuilder import stages as stages_module
 from deckbuilder import workers as workers_module
 from deckbuilder.cli import DEFAULT_CACHE as DEFAULT_FOLDER
@@ -206,7 +206,7 @@ def test_an_unchanged_build_is_replayed_exactly_as_the_full_build_reports_it(
 ) -> None:
     assert build() == 0
     capsys.readouterr()
-    planned = _counting(monkeypatch, "plan_build", cli_module)
+    planned = _counting(monkeypatch, "plan_build", command_module)
     replayed = build(*options), capsys.readouterr().err
     assert planned == []  # replayed: nothing was even read into notes
     _full_path(deck)
@@ -244,7 +244,7 @@ def test_any_change_to_what_a_build_reads_or_wrote_takes_the_full_path(
 ) -> None:
     assert build("--no-preview") == 0
     change(deck)
-    planned = _counting(monkeypatch, "plan_build", cli_module)
+    planned = _counting(monkeypatch, "plan_build", command_module)
     assert build("--no-preview") == 0
     assert planned != []
     assert (deck / DECK).read_bytes() == _fresh_build(deck)
@@ -254,15 +254,17 @@ def test_entries_written_during_a_build_count_only_once_it_is_saved(
     deck: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from deckbuilder import store as store_module
-    from deckbuilder.build import BuildRequest, plan_build
+    from deckbuilder.build import plan_build
     from deckbuilder.config import DeckConfig
-    from deckbuilder.stages import CACHE_TABLES, make_stages
+    from deckbuilder.replay import STORE_TABLES
+    from deckbuilder.request import BuildRequest
+    from deckbuilder.stages import make_stages
     from deckbuilder.workers import Workers
 
     monkeypatch.setattr(store_module, "_FLUSH_BYTES", 0)  # every entry goes to SQLite at once
 
     def plan(save: bool) -> int:
-        store = store_module.Store(deck / "cache", CACHE_TABLES)
+        store = store_module.Store(deck / "cache", STORE_TABLES)
         request = BuildRequest(deck / "content", deck / "templates", deck / "l.json",
                                DeckConfig(), 1)  # fmt: skip
         with Workers() as workers:

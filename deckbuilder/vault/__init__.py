@@ -11,9 +11,10 @@ card grammar), `tags` (flashcard tags, decks, card tags), `cloze`, `convert` (Ob
 Markdown to CommonMark, embeds), `note` (all of it for one note). Nothing here writes a file.
 """
 
+from ..obsidian import DATA_JSON
 from .index import VaultIndex
 from .note import VaultCard, VaultNote, parse_vault_note
-from .settings import DATA_JSON, VaultSettings, read_settings, settings_from_json
+from .settings import VaultSettings, read_settings, settings_from_json
 
 __all__ = [
     "DATA_JSON",

@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, error
-
-DATA_JSON = Path(".obsidian/plugins/obsidian-spaced-repetition/data.json")
+from ..obsidian import DATA_JSON
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ other words keeps the note). Nothing is written into the vault: no IDs, no ledge
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -25,24 +24,10 @@ from ..kinds import CLOZE, QA, REVERSE
 from ..parse import ParsedFile, SourceNote
 from .index import VaultIndex
 from .note import VaultCard, parse_vault_note
-from .settings import DATA_JSON, VaultSettings, read_settings
+from .settings import VaultSettings, read_settings
 
-OBSIDIAN = ".obsidian"
 ORIGIN = "vault"
 _MARKER = re.compile(r"\{\{c\d+::|\}\}", re.IGNORECASE)
-
-
-def looks_like_vault(folder: Path) -> bool:
-    """A content folder with Obsidian's settings folder in it."""
-    return (folder / OBSIDIAN).is_dir()
-
-
-def settings_digest(vault: Path) -> str:
-    """Of the plugin's settings file, which decides what every card is: a build input."""
-    try:
-        return hashlib.sha256((vault / DATA_JSON).read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 @cache
