@@ -24,6 +24,7 @@ from .messages import change_lines
 from .progress import Progress
 from .replay import Replay, record
 from .request import PREVIEW_NAME
+from .reuse import keep_between_builds
 from .stages import make_stages
 from .store import Store
 from .workers import Workers
@@ -94,6 +95,7 @@ def watch(run: Run, store: Store) -> int:
     from .watch import watch_loop
 
     memory = Memory()
+    keep_between_builds()
     content = run.request.content_dir.resolve()
 
     def build_again(changed: set[Path]) -> tuple[bool, list[str]]:
