@@ -6,10 +6,10 @@ Some of its commands write into the card's page rather than into the formula: `\
 live link (`javascript:` included), `\style`, `\bbox[...]`, `\fcolorbox` and `\unicode[font]`
 write inline styles, `\class` and `\cssId` give elements the card's own classes and ids,
 `\mmlToken` does all of these, `\ref` and `\eqref` make links, `\require` loads more
-extensions. Others build commands out of text: after `\def\x#1{\h#1}`, `\x{ref}` is `\href`,
-past any check that reads the text for `\href`; so do `\let`, `\newcommand`, `\renewcommand`,
+extensions. Others give commands new meanings: after `\let\x\href` or
+`\renewcommand{\alpha}{\href}`, an allowed name is a live link; so do `\def`, `\newcommand`,
 `\newenvironment`, `\DeclareMathOperator`, the mathtools and extpfeil `\Declare...`/`\New...`
-commands, and mhchem's `\ce`, which reads its argument with a grammar of its own.
+commands; mhchem's `\ce` reads its argument with a grammar of its own and writes TeX from it.
 
 **An allowlist.** A formula may use only the commands and environments that Anki's MathJax
 defines (`mathjax.json`, read out of Anki's own MathJax by `tests/test_mathjax_browser.py`,
@@ -46,7 +46,7 @@ _LINK = "Anki's MathJax makes it a live link, javascript: included; put links ou
 _STYLE = "Anki's MathJax writes its argument into the card as an inline style"
 _ATTRIBUTE = "Anki's MathJax gives the note's text to the card as a class, id or attribute"
 _DEFINES = (
-    "it defines commands, which can spell a refused one out of allowed pieces; "
+    "it gives a command a new meaning, so an allowed name could stand for a refused one; "
     "write the formula out in full"
 )
 # Every command Anki's MathJax defines that may not reach it, and why. The MathJax 4 names
@@ -58,6 +58,7 @@ REFUSED: dict[str, str] = {
     "eqref": _LINK,
     "refeq": _LINK,
     "label": "it names an equation for \\ref and \\eqref, which make links",
+    "tag": "Anki's MathJax makes its text an id in the card; write the number: `\\qquad (1)`",
     "style": _STYLE,
     "bbox": f"{_STYLE} (options with a `:`); use \\colorbox or \\boxed",
     "fcolorbox": f"{_STYLE} (its frame colour); use \\boxed or \\colorbox",
