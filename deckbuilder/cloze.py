@@ -249,3 +249,48 @@ FORGED = "note contains the private-use characters U+E001 to U+E004, which cloze
 
 def numbers(markers: tuple[Marker, ...]) -> list[int]:
     return sorted({marker.number for marker in markers if marker.number > 0})
+
+
+# --- what Anki shows of a cloze text, card by card -------------------------------------
+
+_SENTINEL = re.compile(f"{OPEN}([0-9]+){OPEN_END}|[{HINT}{CLOSE}]")
+
+
+@dataclass(slots=True)
+class _Shown:
+    number: int
+    text: list[str]
+    hint: list[str] | None = None  # once the cloze's `::` is read
+
+    def add(self, piece: str) -> None:
+        (self.text if self.hint is None else self.hint).append(piece)
+
+
+def _shown(text: str, hidden: int | None) -> str:
+    """Text with sentinels as Anki shows it: cloze `hidden` as `[...]` or `[hint]`, every other
+    cloze as its text (inside math Anki writes it bare, without a `<span>` around it)."""
+    top = _Shown(0, [])
+    stack = [top]
+    position = 0
+    for found in _SENTINEL.finditer(text):
+        stack[-1].add(text[position : found.start()])
+        position = found.end()
+        if found.group(1) is not None:
+            stack.append(_Shown(int(found.group(1)), []))
+        elif found.group(0) == HINT and len(stack) > 1:
+            stack[-1].hint = []
+        elif len(stack) > 1:
+            done = stack.pop()
+            hint = "".join(done.hint) if done.hint is not None else "..."
+            stack[-1].add(f"[{hint}]" if done.number == hidden else "".join(done.text))
+    stack[-1].add(text[position:])
+    while len(stack) > 1:  # never closed: decode() reports it; show its text meanwhile
+        stack[-2].add("".join(stack.pop().text))
+    return "".join(top.text)
+
+
+def views(text: str) -> list[str]:
+    """Every way Anki can show a text with sentinels: all revealed (every back), and with each
+    number hidden (that card's front). What one card hides, the others show in place."""
+    hidden = sorted({int(number) for number in re.findall(f"{OPEN}([0-9]+){OPEN_END}", text)})
+    return [_shown(text, None), *(_shown(text, number) for number in hidden)]

@@ -14,7 +14,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import cloze
+from . import cloze, tex, typeset
 from .diagnostics import Diagnostic, Severity
 from .highlight import highlight_code
 from .kinds import KINDS, TYPE_IN
@@ -224,7 +224,31 @@ def _rename(names: dict[str, str | None], found: re.Match[str]) -> str:
     return f'{found.group(1)}"{name}"' if name else found.group(0)
 
 
-def _html(tokens: list[Token], ctx: _Context) -> str:
+def _line_of(command: str, source: str, first_line: int) -> int:
+    """The line where `command` is written in the source; else the first (it was put together
+    from pieces: a cloze, a character reference, `<wbr>`)."""
+    tail = r"(?![A-Za-z])" if command[1:2].isalpha() else ""
+    found = re.search(re.escape(command) + tail, source)
+    return first_line + source.count("\n", 0, found.start()) if found else first_line
+
+
+def _check_math(html: str, source: str, first_line: int, ctx: _Context) -> None:
+    """Report every command Anki's MathJax would find in `html` that it may not be given.
+
+    A cloze text is checked as each of its cards shows it: inside math Anki writes a cloze
+    bare, so `\\hr{{c1::ef}}` is `\\href` on every card but the first.
+    """
+    shown = [html, *cloze.views(html)] if cloze.has_sentinels(html) else [html]
+    reported = set()
+    for view in shown:
+        for formula in typeset.formulas(view):
+            for problem in tex.problems(formula):
+                if problem.message not in reported:
+                    reported.add(problem.message)
+                    ctx.report(_line_of(problem.command, source, first_line), problem.message)
+
+
+def _html(tokens: list[Token], ctx: _Context, source: str, first_line: int) -> str:
     # Code skips the sanitiser only where nothing can reach inside it: with raw HTML, an open
     # tag or attribute could surround a slot; with the slot character in the note's own text
     # (a link title can hold it), a slot could be forged. Such notes are sanitised whole.
@@ -235,6 +259,9 @@ def _html(tokens: list[Token], ctx: _Context) -> str:
         env = {}
         html = md.renderer.render(tokens, md.options, env)
     html = sanitise(html, frozenset(ctx.media))
+    # Before code goes back in: MathJax reads nothing inside <pre>, and code is most of what
+    # has backslashes in it.
+    _check_math(html, source, first_line, ctx)
     if env:
         html = _SLOT_PATTERN.sub(lambda slot: env["code"][int(slot.group(1))], html)
     return inert(html).strip()
@@ -256,7 +283,7 @@ def _tokens(markdown_text: str, first_line: int, ctx: _Context) -> list[Token]:
 def _render_block(markdown_text: str, first_line: int, ctx: _Context) -> str:
     if not markdown_text:
         return ""
-    return _html(_tokens(markdown_text, first_line, ctx), ctx)
+    return _html(_tokens(markdown_text, first_line, ctx), ctx, markdown_text, first_line)
 
 
 def _render_cloze_text(markdown_text: str, first_line: int, ctx: _Context) -> str:
@@ -310,7 +337,8 @@ def _render_typed_answer(ctx: _Context) -> str:
         )
         return ""
     # One line, written without its paragraph: Anki compares what is typed with its text.
-    html = _html(tokens, ctx).removeprefix("<p>").removesuffix("</p>")
+    html = _html(tokens, ctx, note.answer, note.answer_line)
+    html = html.removeprefix("<p>").removesuffix("</p>")
     length = len(unescape(re.sub(r"<[^>]*>", "", html)).strip())
     if length > TYPED_ANSWER_LIMIT:
         message = f"type-in answer is {length} characters long (over {TYPED_ANSWER_LIMIT})"
@@ -327,7 +355,9 @@ def _render_question(ctx: _Context) -> str:
     if KINDS[ctx.note.kind].is_cloze and CLOZE_MARKER.search(ctx.note.question):
         message = "cloze markers in a cloze note's heading stay literal text; move them below"
         ctx.report(ctx.note.line, message, "warning")
-    return inert(sanitise(markdown().renderer.render(tokens, markdown().options, {})))
+    html = inert(sanitise(markdown().renderer.render(tokens, markdown().options, {})))
+    _check_math(html, ctx.note.question, ctx.note.line, ctx)
+    return html
 
 
 def _is_blank(html: str) -> bool:

@@ -116,9 +116,14 @@ def inert(html: str) -> str:
     return _PLAY_TAG.sub(lambda tag: f"[{tag.group(1)}&#58;", html)
 
 
+# MathJax finds `\(` only within one run of text: an element after the backslash splits it.
+_DELIMITER = re.compile(r"\\(?=[()\[\]])")
+
+
 def plain_field(text: str) -> str:
-    """Plain text as a field: Anki treats every field as HTML, so `<img onerror>` would run."""
-    return inert(escape(text))
+    """Plain text as a field: Anki treats every field as HTML, so `<img onerror>` would run,
+    and its MathJax typesets any `\\(...\\)` in it (a file name can hold one)."""
+    return _DELIMITER.sub(r"\\<span></span>", inert(escape(text)))
 
 
 def sanitise(html: str, media: frozenset[str] = frozenset()) -> str:

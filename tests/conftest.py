@@ -14,7 +14,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
-pytest_plugins = ["tests.browsing"]  # the browser fixtures, for every test module
+pytest_plugins = ["tests.browsing", "tests.anki_mathjax"]  # browser fixtures, for every module
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
