@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import genanki
+import genanki  # type: ignore[import-untyped]
 from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter

@@ -4,7 +4,6 @@ opening in Chromium. Each is timed from outside, as a person would see it."""
 from __future__ import annotations
 
 import re
-import signal
 import statistics
 import subprocess
 import time
@@ -56,7 +55,7 @@ def watch_edits(
             _wait(log, written, process, 300)
         return statistics.median(times)
     finally:
-        process.send_signal(signal.SIGINT)
+        process.terminate()  # SIGINT may be ignored in a background job; SIGTERM is not
         process.wait(timeout=60)
 
 

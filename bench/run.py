@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from functools import partial
 from pathlib import Path
 
@@ -136,7 +136,11 @@ def _edit_one_note(workspace: Workspace, run: int) -> Callable[[], None]:
     marker = f"`f_{first}()`"
     assert marker in original
     target.write_text(original.replace(marker, f"{marker} (edit {run})", 1), encoding="utf-8")
-    return lambda: target.write_text(original, encoding="utf-8")
+
+    def undo() -> None:
+        target.write_text(original, encoding="utf-8")
+
+    return undo
 
 
 def measure_ours(workspace: Workspace, runs: int, live_too: bool) -> Ours:
@@ -373,7 +377,9 @@ def _plain(value: object) -> object:
         return [_plain(item) for item in value]
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
-    return asdict(value) if hasattr(value, "__dataclass_fields__") else value  # type: ignore[arg-type]
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -196,6 +197,11 @@ def changes(paths: list[Path], ignored: list[Path]) -> Iterator[set[Path]]:
         yield {Path(name) for _, name in batch}
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM, what `kill` and process managers send, ends watching as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def watch_loop(
     build: Callable[[set[Path]], tuple[bool, list[str]]],
     page: Path,
@@ -203,7 +209,8 @@ def watch_loop(
     paths: list[Path],
     ignored: list[Path],
 ) -> int:
-    """Build, serve, and build again on every save until Ctrl-C; 0 then."""
+    """Build, serve, and build again on every save until Ctrl-C or `kill`; 0 then."""
+    signal.signal(signal.SIGTERM, _interrupt)
     ok, messages = build(set())
     server = serve(page, port)
     server.broadcast.publish(ok, messages)

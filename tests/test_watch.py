@@ -47,9 +47,9 @@ class Watcher:
             time.sleep(0.05)
         raise AssertionError(f"{pattern!r} not said:\n{self.said()}")
 
-    def stop(self) -> int:
+    def stop(self, how: signal.Signals = signal.SIGINT) -> int:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(how)
         code = self.process.wait(timeout=20)
         self._log.close()
         return code
@@ -136,3 +136,11 @@ def test_the_page_is_served_on_loopback_only_with_its_build_events(
     with socket.socket() as probe:  # nothing listens on the host's other address
         probe.settimeout(1)
         assert probe.connect_ex((other, port)) != 0
+
+
+def test_kill_ends_watching_as_ctrl_c_does(watched: tuple[Watcher, Path]) -> None:
+    """A process manager, or `kill`, sends SIGTERM: a clean stop with exit 0, no traceback."""
+    watcher, _ = watched
+    assert watcher.stop(signal.SIGTERM) == 0
+    said = watcher.said()
+    assert "stopped watching" in said and "Traceback" not in said
