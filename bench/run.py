@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
 from functools import partial
@@ -347,6 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     before = os.getloadavg()
+    speed_before = cpu_probe()
     work = args.work or Path(tempfile.gettempdir()) / "build-deck-bench"
     ours: list[Ours] = []
     floors: list[Floor] = []
@@ -369,7 +371,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report(ours, floors, others))
     # Other work on the machine slows the parallel cold build first: say how busy it was.
     print(f"\nload average before: {before[0]:.2f}, after: {load[0]:.2f} ({os.cpu_count()} cores)")
+    # A shared VM's cores can run several times slower for a while: times from a slow
+    # stretch are not comparable with another run's, so say how fast the machine was.
+    print(
+        f"machine speed (seconds for a fixed Python loop): {speed_before:.2f} before, "
+        f"{cpu_probe():.2f} after"
+    )
     return 0
+
+
+def cpu_probe() -> float:
+    """Seconds one core takes for ten million additions in Python (0.6 s on a quiet EPYC)."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return time.perf_counter() - started
 
 
 def _plain(value: object) -> object:
