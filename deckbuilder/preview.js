@@ -219,6 +219,7 @@ function fill(article) {
   }
   article.append(faces);
   article.faces = faces;
+  article.classList.remove("unfilled");
   article.style.minHeight = "";
 }
 
@@ -227,6 +228,7 @@ function empty(article) {
   article.style.minHeight = article.getBoundingClientRect().height + "px";  // keep the place
   article.faces.remove();
   article.faces = null;
+  article.classList.add("unfilled");
 }
 
 const near = new IntersectionObserver(entries => {
@@ -237,6 +239,7 @@ function article(index) {
   const [noteIndex, , name] = DATA.cards[index];
   const note = DATA.notes[noteIndex];
   const element = document.createElement("article");
+  element.className = "unfilled";
   element.dataset.index = index;
   element.dataset.tags = note.g.join(" ").toLowerCase();
   const title = document.createElement("h2");

@@ -203,7 +203,10 @@ header input { font: inherit; padding: 0.35em 0.6em; min-width: 16em; flex: 1; m
 #count { color: #57606a; font-size: 0.9em; }
 main { padding: 1em 1.25em 3em; display: grid; gap: 1.25em; }
 [hidden] { display: none !important; }
-article:not(:has(.faces)) { min-height: 16em; }
+/* Cards not near the screen: their place kept, their layout skipped (10,000 of them laid out
+   in full took the page seconds to open; `:has()` over them cost as much again). */
+article.unfilled { min-height: 16em; content-visibility: auto;
+  contain-intrinsic-size: auto 16em; }
 article { background: #fff; border: 1px solid #d0d7de; border-radius: 0.6em;
   padding: 0.9em 1em 1em; }
 article h2 { font-size: 1em; margin: 0 0 0.35em; }
