@@ -65,7 +65,8 @@ def _placeholder(size: int) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
-def _data_uri(path: Path) -> str | None:
+def image_data_uri(path: Path) -> str | None:
+    """An image as a data: URI (one over PREVIEW_IMAGE_BYTES as a placeholder); None if not one."""
     kind = _IMAGE_TYPES.get(path.suffix.lower())
     if kind is None or not path.is_file():
         return None
@@ -161,7 +162,7 @@ def _data(package: Package) -> Iterator[str]:
             yield ("" if first else ",") + _json([index, card.ord, name])
             first = False
     yield '],"media":{'
-    shown = ((m.name, _data_uri(m.source)) for m in package.media)
+    shown = ((m.name, image_data_uri(m.source)) for m in package.media)
     yield ",".join(f"{_json(name)}:{_json(uri)}" for name, uri in shown if uri is not None)
     yield "}}"
 

@@ -8,7 +8,6 @@ and Anki's own comparison (back), as the apps show them.
 
 from __future__ import annotations
 
-import base64
 import re
 import tempfile
 from collections.abc import Callable
@@ -17,17 +16,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-# A fixed table, not `mimetypes`: that reads system files, and the page must not vary by host.
-_IMAGE_TYPES = {
-    ".avif": "image/avif",
-    ".bmp": "image/bmp",
-    ".gif": "image/gif",
-    ".jpeg": "image/jpeg",
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".webp": "image/webp",
-}
+from deckbuilder.preview import image_data_uri
+
 _SRC = re.compile(r'(\bsrc=")([^":/?#]+)(")')
 _SOURCE_LINE = re.compile(r"^(.*):(\d+)$")
 
@@ -73,33 +63,12 @@ def plain_text(html: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
-PREVIEW_IMAGE_BYTES = 2_000_000
-
-
-def _placeholder(size: int) -> str:
-    """A small picture saying the image is left out of the preview (it is in the package)."""
-    text = f"{size / 1e6:.0f} MB image: in the package, not in this preview"
-    svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="420" height="60">'
-        '<rect width="100%" height="100%" fill="#eef0f3" stroke="#8c959f"/>'
-        f'<text x="12" y="36" font-family="sans-serif" font-size="15">{text}</text></svg>'
-    )
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
-
-
 def _inline_media(html: str, media_dir: Path) -> str:
     """Images as data: URIs, so the page is one file that needs nothing beside it."""
 
     def replace(match: re.Match[str]) -> str:
-        path = media_dir / match[2]
-        kind = _IMAGE_TYPES.get(path.suffix.lower())
-        if kind is None or not path.is_file():
-            return match[0]
-        size = path.stat().st_size
-        if size > PREVIEW_IMAGE_BYTES:  # four copies a card: one huge image, a huge page
-            return f"{match[1]}{_placeholder(size)}{match[3]}"
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f"{match[1]}data:{kind};base64,{data}{match[3]}"
+        uri = image_data_uri(media_dir / match[2])
+        return match[0] if uri is None else f"{match[1]}{uri}{match[3]}"
 
     return _SRC.sub(replace, html)
 
